@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Build the npm package in pkg/ and the self-contained static site in www/.
+#
+#   pkg/              ES module for browsers, Web Workers and Node (pkg/receval.js, auto-initializing),
+#                     CommonJS build for require() in pkg/node/, TypeScript types, package.json merged
+#                     from pkg-config/ (see pkg-config/merge.mjs)
+#   www/pkg/          a copy of pkg/ for the course site
+#   www/vendor/       the site's chart and math libraries, copied from node_modules (no CDN at run time)
+#
+# Skips the Wasm build when no input changed since the last one.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+stamp=pkg/.build-stamp
+inputs=$(find src Cargo.toml Cargo.lock pkg-config -type f -newer "$stamp" 2>/dev/null | head -1 || true)
+if [[ -f "$stamp" && -z "$inputs" ]]; then
+  echo "    pkg/ is up to date"
+else
+  echo "==> Building the Wasm package (release, wasm-opt)"
+  tmp=$(mktemp -d)
+  wasm-pack --log-level warn build --target nodejs --release --no-pack --out-dir "$tmp/node" --out-name receval
+  wasm-pack --log-level warn build --target web --release --out-dir pkg --out-name receval
+  rm -rf pkg/node && mv "$tmp/node" pkg/node && rm -rf "$tmp"
+  node pkg-config/merge.mjs
+  touch "$stamp"
+fi
+
+echo "==> Assembling the site in www/ (pkg + vendored libraries)"
+rm -rf www/pkg && mkdir -p www/pkg www/vendor
+cp pkg/receval.js pkg/receval_glue.js pkg/receval_bg.wasm pkg/receval.d.ts pkg/receval_glue.d.ts www/pkg/
+cp node_modules/d3/dist/d3.min.js node_modules/@observablehq/plot/dist/plot.umd.min.js www/vendor/
+cp node_modules/temml/dist/temml.mjs node_modules/temml/dist/Temml-Local.css www/vendor/ 2>/dev/null || cp node_modules/temml/dist/temml.mjs www/vendor/
+raw=$(stat -c %s pkg/receval_bg.wasm)
+gz=$(gzip -9 -c pkg/receval_bg.wasm | wc -c)
+echo "    receval_bg.wasm: $raw bytes raw, $gz bytes gzip"

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Run every test, in order, stopping at the first failing stage; always end with one line
+# "N passed, M failed" over everything that ran. Called by `make test` and by .ci/run.
+#
+#   1. cargo fmt --check; cargo clippy --all-targets -D warnings; cargo test (unit, integration, doc)
+#   2. the Wasm test file tests/wasm.rs in node, then in headless Chromium (each must pass > 0 tests)
+#   3. the release package is built; its JS API is tested in node (tests/js/*.test.mjs)
+#   4. browser end-to-end tests of www/ with playwright-core in Debian's Chromium (tests/e2e/*.test.mjs)
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+PASSED=0
+FAILED=0
+LOG=$(mktemp -d)
+START=$(date +%s)
+
+summary() {
+  local secs=$(( $(date +%s) - START ))
+  printf '\n%d passed, %d failed  (%dm%02ds)\n' "$PASSED" "$FAILED" $((secs / 60)) $((secs % 60))
+}
+
+stage() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+fail() {
+  FAILED=$((FAILED + ${2:-1}))
+  printf '\n\033[31mFAILED: %s\033[0m\n' "$1"
+  summary
+  exit 1
+}
+
+# A check that counts as one test.
+check() {
+  local name=$1; shift
+  stage "$name"
+  if "$@"; then PASSED=$((PASSED + 1)); else fail "$name"; fi
+}
+
+# Sum "N passed; M failed" from cargo / wasm-bindgen-test output.
+count_rust() {
+  local out=$1 p f
+  p=$(grep -Eo '[0-9]+ passed' "$out" | awk '{s+=$1} END {print s+0}')
+  f=$(grep -Eo '[0-9]+ failed' "$out" | awk '{s+=$1} END {print s+0}')
+  echo "$p $f"
+}
+
+# Sum "ℹ pass N" / "ℹ fail N" from node --test's spec reporter.
+count_node() {
+  local out=$1 p f
+  p=$(grep -E '^ℹ pass [0-9]+' "$out" | awk '{s+=$3} END {print s+0}')
+  f=$(grep -E '^ℹ fail [0-9]+' "$out" | awk '{s+=$3} END {print s+0}')
+  echo "$p $f"
+}
+
+# Run a test command, tee its output, add its counts; fail the stage on a non-zero exit, on
+# failures, or (with require_some=1) when nothing passed.
+run_counted() {
+  local name=$1 counter=$2 require_some=$3; shift 3
+  local out="$LOG/$(echo "$name" | tr -c 'a-zA-Z0-9' _).log"
+  stage "$name"
+  "$@" 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
+  read -r p f < <($counter "$out")
+  PASSED=$((PASSED + p))
+  if [[ $rc -ne 0 || $f -gt 0 ]]; then fail "$name" $((f > 0 ? f : 1)); fi
+  if [[ $require_some == 1 && $p -eq 0 ]]; then fail "$name: zero tests passed (were they skipped?)"; fi
+}
+
+check "cargo fmt --check" cargo fmt --all -- --check
+check "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets --quiet -- -D warnings
+run_counted "cargo test (unit, integration, doc)" count_rust 1 cargo test --quiet
+
+run_counted "wasm tests in node (wasm-pack test --node)" count_rust 1 \
+  wasm-pack --log-level warn test --node -- --test wasm
+run_counted "wasm tests in headless Chromium" count_rust 1 \
+  env WASM_BINDGEN_USE_BROWSER=1 wasm-pack --log-level warn test --headless --chrome -- --test wasm
+
+stage "build the release package and the site"
+scripts/build.sh || fail "scripts/build.sh"
+
+run_counted "JS API tests in node (tests/js)" count_node 1 \
+  node --test --test-reporter=spec tests/js/
+run_counted "browser end-to-end tests (tests/e2e, Chromium)" count_node 1 \
+  node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+
+summary

@@ -1,0 +1,328 @@
+//! Validated inputs of the estimators: bandit feedback (one logged action per round, with an
+//! optional position) and slate feedback (one row per slot of a logged ranking).
+//!
+//! The shapes and names are Open Bandit Pipeline's, so a learner can move arrays between receval
+//! and OBP unchanged: `action_dist` and `estimated_rewards_by_reg_model` are flat, row-major
+//! `n_rounds × n_actions × len_list` arrays (OBP's 3-d `action_dist`). Validation happens once,
+//! here, and says exactly what is wrong; the estimators then trust their input.
+
+use crate::error::{Error, Result};
+
+/// Tolerance for "sums to one" checks: OBP relies on `numpy.allclose` (relative 1e-5).
+pub const SUM_TOLERANCE: f64 = 1e-5;
+
+/// Logged bandit feedback and the evaluation policy's action distribution, borrowed and validated.
+///
+/// Round `i` logged action `action[i]` at position `position[i]` (0 if there are no positions),
+/// observed `reward[i]`, and the logging policy chose that action with probability `pscore[i]`.
+/// `action_dist[(i * n_actions + a) * len_list + k]` is π_e(a | xᵢ, k).
+#[derive(Debug, Clone, Copy)]
+pub struct BanditFeedback<'a> {
+    reward: &'a [f64],
+    action: &'a [u32],
+    pscore: &'a [f64],
+    position: Option<&'a [u32]>,
+    action_dist: &'a [f64],
+    estimated_rewards: Option<&'a [f64]>,
+    pi_b: Option<&'a [f64]>,
+    n_actions: usize,
+    len_list: usize,
+}
+
+/// The parts of [`BanditFeedback`] before validation (all slices, no checks yet).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BanditFeedbackParts<'a> {
+    /// Observed reward per round.
+    pub reward: &'a [f64],
+    /// Logged action per round, in `0..n_actions`.
+    pub action: &'a [u32],
+    /// Logging policy's probability of the logged action (at the logged position), in (0, 1].
+    pub pscore: &'a [f64],
+    /// Position per round in `0..len_list`; `None` means every round is at position 0.
+    pub position: Option<&'a [u32]>,
+    /// Evaluation policy π_e, flat `n × n_actions × len_list`.
+    pub action_dist: &'a [f64],
+    /// Reward model q̂(x, a, k), flat `n × n_actions × len_list`; needed by DM and the DR family.
+    pub estimated_rewards_by_reg_model: Option<&'a [f64]>,
+    /// Logging policy π_b over all actions, flat `n × n_actions × len_list` (OBP's `pi_b`);
+    /// optional, used only by the support diagnostics.
+    pub pi_b: Option<&'a [f64]>,
+    /// Number of actions.
+    pub n_actions: usize,
+    /// Number of positions (1 without positions).
+    pub len_list: usize,
+}
+
+fn check_finite(name: &str, xs: &[f64]) -> Result<()> {
+    if let Some((i, x)) = xs.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+        return Err(Error::invalid(name, format!("expected finite numbers, got {x} at index {i}")));
+    }
+    Ok(())
+}
+
+fn check_len(name: &str, got: usize, want: usize, what: &str) -> Result<()> {
+    if got != want {
+        return Err(Error::invalid(name, format!("expected length {want} ({what}), got {got}")));
+    }
+    Ok(())
+}
+
+/// Check that every row of a flat `n × n_actions × len_list` distribution is a probability vector.
+fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_list: usize) -> Result<()> {
+    check_len(name, dist.len(), n * n_actions * len_list, &format!("n_rounds {n} × nActions {n_actions} × lenList {len_list}"))?;
+    if let Some((idx, x)) = dist.iter().enumerate().find(|(_, x)| !(0.0..=1.0).contains(*x)) {
+        let (i, a, k) = (idx / (n_actions * len_list), (idx / len_list) % n_actions, idx % len_list);
+        return Err(Error::invalid(
+            name,
+            format!("expected probabilities in [0, 1], got {x} at round {i}, action {a}, position {k}"),
+        ));
+    }
+    let mut sums = vec![0.0; len_list];
+    for i in 0..n {
+        sums.iter_mut().for_each(|s| *s = 0.0);
+        let row = &dist[i * n_actions * len_list..(i + 1) * n_actions * len_list];
+        for a in 0..n_actions {
+            for k in 0..len_list {
+                sums[k] += row[a * len_list + k];
+            }
+        }
+        for (k, s) in sums.iter().enumerate() {
+            if (s - 1.0).abs() > SUM_TOLERANCE {
+                return Err(Error::invalid(
+                    name,
+                    format!("expected each round's probabilities over actions to sum to 1, got {s} at round {i}, position {k}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Check a propensity array: finite, in (0, 1].
+pub(crate) fn check_pscore(name: &str, p: &[f64]) -> Result<()> {
+    if let Some((i, x)) = p.iter().enumerate().find(|(_, x)| !(**x > 0.0 && **x <= 1.0)) {
+        let hint = if *x == 0.0 {
+            " (a zero propensity means the logger could not have chosen the logged action: the log or the propensities are wrong)"
+        } else {
+            ""
+        };
+        return Err(Error::invalid(name, format!("expected every value in (0, 1], got {x} at index {i}{hint}")));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_indices(name: &str, xs: &[u32], bound: usize, bound_name: &str) -> Result<()> {
+    if let Some((i, x)) = xs.iter().enumerate().find(|(_, x)| **x as usize >= bound) {
+        return Err(Error::invalid(
+            name,
+            format!("expected integers in 0..{bound} ({bound_name} = {bound}), got {x} at index {i}"),
+        ));
+    }
+    Ok(())
+}
+
+impl<'a> BanditFeedback<'a> {
+    /// Validate the parts: equal lengths, at least one round, indices in range, finite values,
+    /// propensities in (0, 1], distributions that sum to one per round and position.
+    pub fn new(p: BanditFeedbackParts<'a>) -> Result<Self> {
+        let n = p.reward.len();
+        if n == 0 {
+            return Err(Error::invalid("reward", "expected at least one round, got an empty array"));
+        }
+        if p.n_actions == 0 {
+            return Err(Error::invalid("nActions", "expected a positive integer, got 0"));
+        }
+        if p.len_list == 0 {
+            return Err(Error::invalid("lenList", "expected a positive integer, got 0"));
+        }
+        check_len("action", p.action.len(), n, "one per round, like `reward`")?;
+        check_len("pscore", p.pscore.len(), n, "one per round, like `reward`")?;
+        check_finite("reward", p.reward)?;
+        check_indices("action", p.action, p.n_actions, "nActions")?;
+        check_pscore("pscore", p.pscore)?;
+        match p.position {
+            Some(pos) => {
+                check_len("position", pos.len(), n, "one per round, like `reward`")?;
+                check_indices("position", pos, p.len_list, "lenList")?;
+            }
+            None if p.len_list > 1 => {
+                return Err(Error::invalid(
+                    "position",
+                    format!("expected one position per round since lenList = {} > 1", p.len_list),
+                ));
+            }
+            None => {}
+        }
+        check_distribution("actionDist", p.action_dist, n, p.n_actions, p.len_list)?;
+        if let Some(q) = p.estimated_rewards_by_reg_model {
+            check_len(
+                "estimatedRewardsByRegModel",
+                q.len(),
+                n * p.n_actions * p.len_list,
+                &format!("n_rounds {n} × nActions {} × lenList {}", p.n_actions, p.len_list),
+            )?;
+            check_finite("estimatedRewardsByRegModel", q)?;
+        }
+        if let Some(pb) = p.pi_b {
+            check_distribution("piB", pb, n, p.n_actions, p.len_list)?;
+        }
+        Ok(BanditFeedback {
+            reward: p.reward,
+            action: p.action,
+            pscore: p.pscore,
+            position: p.position,
+            action_dist: p.action_dist,
+            estimated_rewards: p.estimated_rewards_by_reg_model,
+            pi_b: p.pi_b,
+            n_actions: p.n_actions,
+            len_list: p.len_list,
+        })
+    }
+
+    /// Number of rounds.
+    pub fn n_rounds(&self) -> usize {
+        self.reward.len()
+    }
+    /// Number of actions.
+    pub fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+    /// Number of positions.
+    pub fn len_list(&self) -> usize {
+        self.len_list
+    }
+    /// Observed rewards.
+    pub fn reward(&self) -> &'a [f64] {
+        self.reward
+    }
+    /// Logged actions.
+    pub fn action(&self) -> &'a [u32] {
+        self.action
+    }
+    /// Logging propensities.
+    pub fn pscore(&self) -> &'a [f64] {
+        self.pscore
+    }
+    /// Whether a reward model was given.
+    pub fn has_reward_model(&self) -> bool {
+        self.estimated_rewards.is_some()
+    }
+    /// The logging policy's full distribution, when given.
+    pub fn pi_b(&self) -> Option<&'a [f64]> {
+        self.pi_b
+    }
+
+    /// Position of round `i` (0 without positions).
+    #[inline]
+    pub fn position_of(&self, i: usize) -> usize {
+        self.position.map_or(0, |p| p[i] as usize)
+    }
+
+    #[inline]
+    fn index(&self, i: usize, a: usize, k: usize) -> usize {
+        (i * self.n_actions + a) * self.len_list + k
+    }
+
+    /// π_e(a | xᵢ, k).
+    #[inline]
+    pub fn pi_e(&self, i: usize, a: usize, k: usize) -> f64 {
+        self.action_dist[self.index(i, a, k)]
+    }
+
+    /// π_e of the logged action at the logged position.
+    #[inline]
+    pub fn pi_e_logged(&self, i: usize) -> f64 {
+        self.pi_e(i, self.action[i] as usize, self.position_of(i))
+    }
+
+    /// The importance weight wᵢ = π_e(aᵢ | xᵢ, kᵢ) / pscoreᵢ.
+    #[inline]
+    pub fn weight(&self, i: usize) -> f64 {
+        self.pi_e_logged(i) / self.pscore[i]
+    }
+
+    /// q̂(xᵢ, aᵢ, kᵢ), or an error naming the missing reward model.
+    #[inline]
+    pub(crate) fn q_logged(&self, q: &[f64], i: usize) -> f64 {
+        q[self.index(i, self.action[i] as usize, self.position_of(i))]
+    }
+
+    /// DMᵢ = Σₐ π_e(a|xᵢ,kᵢ) q̂(xᵢ,a,kᵢ) / Σₐ π_e(a|xᵢ,kᵢ) (OBP's weighted average).
+    #[inline]
+    pub(crate) fn dm_round(&self, q: &[f64], i: usize) -> f64 {
+        let k = self.position_of(i);
+        let (mut num, mut den) = (0.0, 0.0);
+        for a in 0..self.n_actions {
+            let idx = self.index(i, a, k);
+            num += self.action_dist[idx] * q[idx];
+            den += self.action_dist[idx];
+        }
+        num / den
+    }
+
+    /// The reward model, or an error that says which estimator needed it.
+    pub(crate) fn reward_model(&self, estimator: &str) -> Result<&'a [f64]> {
+        self.estimated_rewards.ok_or_else(|| {
+            Error::invalid(
+                "estimatedRewardsByRegModel",
+                format!("the `{estimator}` estimator needs a reward model: a flat n_rounds × nActions × lenList array of predicted rewards"),
+            )
+        })
+    }
+}
+
+/// Owned bandit feedback (what the JS bindings and the simulator build), validated on creation.
+#[derive(Debug, Clone, Default)]
+pub struct BanditData {
+    /// See [`BanditFeedbackParts::reward`].
+    pub reward: Vec<f64>,
+    /// See [`BanditFeedbackParts::action`].
+    pub action: Vec<u32>,
+    /// See [`BanditFeedbackParts::pscore`].
+    pub pscore: Vec<f64>,
+    /// See [`BanditFeedbackParts::position`].
+    pub position: Option<Vec<u32>>,
+    /// See [`BanditFeedbackParts::action_dist`].
+    pub action_dist: Vec<f64>,
+    /// See [`BanditFeedbackParts::estimated_rewards_by_reg_model`].
+    pub estimated_rewards_by_reg_model: Option<Vec<f64>>,
+    /// See [`BanditFeedbackParts::pi_b`].
+    pub pi_b: Option<Vec<f64>>,
+    /// Number of actions.
+    pub n_actions: usize,
+    /// Number of positions.
+    pub len_list: usize,
+}
+
+impl BanditData {
+    /// A validated view.
+    pub fn view(&self) -> Result<BanditFeedback<'_>> {
+        BanditFeedback::new(BanditFeedbackParts {
+            reward: &self.reward,
+            action: &self.action,
+            pscore: &self.pscore,
+            position: self.position.as_deref(),
+            action_dist: &self.action_dist,
+            estimated_rewards_by_reg_model: self.estimated_rewards_by_reg_model.as_deref(),
+            pi_b: self.pi_b.as_deref(),
+            n_actions: self.n_actions,
+            len_list: self.len_list,
+        })
+    }
+
+    /// A view without re-validation, for data validated once at construction and not changed
+    /// since (the JS `BanditData` handle keeps its data private for that reason).
+    pub(crate) fn view_trusted(&self) -> BanditFeedback<'_> {
+        BanditFeedback {
+            reward: &self.reward,
+            action: &self.action,
+            pscore: &self.pscore,
+            position: self.position.as_deref(),
+            action_dist: &self.action_dist,
+            estimated_rewards: self.estimated_rewards_by_reg_model.as_deref(),
+            pi_b: self.pi_b.as_deref(),
+            n_actions: self.n_actions,
+            len_list: self.len_list,
+        }
+    }
+}

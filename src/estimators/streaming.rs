@@ -1,0 +1,198 @@
+//! Streaming, mergeable estimators (after Vowpal Wabbit's `estimators` library).
+//!
+//! Every standard estimator is `mean(a) + Σu/Σd` over per-round terms (see
+//! [`super::standard::RoundTerms`]), so its whole state is the count, the means and the
+//! co-moments of (a, u, d). Adding a round is a Welford update; merging two partial states is
+//! Chan et al.'s parallel formula; the value and a delta-method normal interval are read off the
+//! state at any time. A page can update an estimate as rounds arrive, and Web Workers can each
+//! take a slice of a log and send back a state to merge.
+
+use super::input::BanditFeedback;
+use super::interval::{Interval, check_alpha, normal_from};
+use super::standard::{EmptyNormalizer, Kernel, RoundTerms, kernel_by_name};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Running count, means and co-moments of (a, u, d); mergeable.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TermMoments {
+    /// Number of rounds added.
+    pub n: u64,
+    /// Means of a, u, d.
+    pub mean: [f64; 3],
+    /// Sums of co-deviations Σ(xⱼ − x̄ⱼ)(xₖ − x̄ₖ) for j, k ∈ {a, u, d}.
+    pub comoment: [[f64; 3]; 3],
+}
+
+impl TermMoments {
+    /// Add one round (Welford's update).
+    pub fn add(&mut self, t: RoundTerms) {
+        let x = [t.a, t.u, t.d];
+        self.n += 1;
+        let n = self.n as f64;
+        let delta: [f64; 3] = std::array::from_fn(|j| x[j] - self.mean[j]);
+        for (m, d) in self.mean.iter_mut().zip(delta) {
+            *m += d / n;
+        }
+        let delta2: [f64; 3] = std::array::from_fn(|j| x[j] - self.mean[j]);
+        for (row, dj) in self.comoment.iter_mut().zip(delta) {
+            for (c, dk) in row.iter_mut().zip(delta2) {
+                *c += dj * dk;
+            }
+        }
+    }
+
+    /// Merge another state into this one (Chan, Golub & LeVeque 1979).
+    pub fn merge(&mut self, other: &TermMoments) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = other.clone();
+            return;
+        }
+        let (na, nb) = (self.n as f64, other.n as f64);
+        let n = na + nb;
+        let delta: [f64; 3] = std::array::from_fn(|j| other.mean[j] - self.mean[j]);
+        for j in 0..3 {
+            self.mean[j] += delta[j] * nb / n;
+            for k in 0..3 {
+                self.comoment[j][k] += other.comoment[j][k] + delta[j] * delta[k] * na * nb / n;
+            }
+        }
+        self.n += other.n;
+    }
+
+    fn cov(&self, j: usize, k: usize) -> f64 {
+        if self.n < 2 { 0.0 } else { self.comoment[j][k] / (self.n - 1) as f64 }
+    }
+
+    /// The estimate and its delta-method standard error under a normalizer rule.
+    pub fn estimate_and_se(&self, norm: EmptyNormalizer) -> (f64, f64) {
+        if self.n == 0 {
+            return (f64::NAN, f64::NAN);
+        }
+        let nf = self.n as f64;
+        let [ma, mu, md] = self.mean;
+        let ratio_used = norm != EmptyNormalizer::NotNormalized && !(norm == EmptyNormalizer::Zero && md == 0.0);
+        if !ratio_used {
+            return (ma, (self.cov(0, 0) / nf).sqrt());
+        }
+        let r = mu / md;
+        // ψ = a + (u − r d)/d̄ ; Var ψ expanded in the co-moments.
+        let var = self.cov(0, 0)
+            + (self.cov(1, 1) + r * r * self.cov(2, 2) - 2.0 * r * self.cov(1, 2)) / (md * md)
+            + 2.0 * (self.cov(0, 1) - r * self.cov(0, 2)) / md;
+        (ma + r, (var.max(0.0) / nf).sqrt())
+    }
+}
+
+/// A standard estimator as a streaming accumulator.
+///
+/// ```
+/// use receval::estimators::{StreamingEstimator, BanditFeedback, BanditFeedbackParts};
+/// let mut left = StreamingEstimator::new("snipw", None)?;
+/// let mut right = left.clone();
+/// left.add_round(1.0, 0.5, 0.8, 0.0, 0.0);
+/// right.add_round(0.0, 0.25, 0.1, 0.0, 0.0);
+/// left.merge(&right)?;
+/// // SNIPW = Σ r w / Σ w with w = 1.6 and 0.4
+/// assert!((left.value() - 1.6 / 2.0).abs() < 1e-15);
+/// # Ok::<(), receval::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamingEstimator {
+    kernel: Kernel,
+    moments: TermMoments,
+}
+
+/// The serializable state of a [`StreamingEstimator`] (what a Web Worker posts back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamingState {
+    /// OBP's estimator name.
+    pub estimator_name: String,
+    /// λ, when the estimator has one (may be +∞: send the state with `postMessage`, whose
+    /// structured clone keeps `Infinity`, not through JSON, which turns it into `null`).
+    pub lambda: Option<f64>,
+    /// The moments.
+    pub moments: TermMoments,
+}
+
+impl StreamingEstimator {
+    /// An empty accumulator for OBP's `estimator_name` and optional λ.
+    pub fn new(estimator_name: &str, lambda: Option<f64>) -> Result<Self> {
+        Ok(StreamingEstimator { kernel: kernel_by_name(estimator_name, lambda)?, moments: TermMoments::default() })
+    }
+
+    /// The estimator's formula.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
+    /// Rounds added so far.
+    pub fn n_rounds(&self) -> u64 {
+        self.moments.n
+    }
+
+    /// Add one round from raw quantities (see [`Kernel::round_terms`]); `q_logged` and `dm` are
+    /// used only by the model-based estimators. Values are not validated here: use
+    /// [`StreamingEstimator::add_feedback`] for validated input.
+    pub fn add_round(&mut self, reward: f64, pscore: f64, pi_e: f64, q_logged: f64, dm: f64) {
+        self.moments.add(self.kernel.round_terms(reward, pscore, pi_e, q_logged, dm));
+    }
+
+    /// Add every round of validated feedback.
+    pub fn add_feedback(&mut self, data: &BanditFeedback<'_>) -> Result<()> {
+        let moments = &mut self.moments;
+        self.kernel.for_each_round(data, |_, t| moments.add(t))
+    }
+
+    /// Merge a partial state of the same estimator.
+    pub fn merge(&mut self, other: &StreamingEstimator) -> Result<()> {
+        if self.kernel != other.kernel {
+            return Err(Error::invalid(
+                "other",
+                format!("cannot merge a {:?} accumulator into a {:?} accumulator", other.kernel, self.kernel),
+            ));
+        }
+        self.moments.merge(&other.moments);
+        Ok(())
+    }
+
+    /// The current estimate (`NaN` before any round).
+    pub fn value(&self) -> f64 {
+        self.moments.estimate_and_se(self.kernel.normalizer()).0
+    }
+
+    /// Delta-method standard error of the current estimate.
+    pub fn standard_error(&self) -> f64 {
+        self.moments.estimate_and_se(self.kernel.normalizer()).1
+    }
+
+    /// Normal interval `value ± z₁₋α/₂ · SE`.
+    pub fn interval(&self, alpha: f64) -> Result<Interval> {
+        check_alpha(alpha)?;
+        let (v, se) = self.moments.estimate_and_se(self.kernel.normalizer());
+        Ok(normal_from(v, se, alpha))
+    }
+
+    /// The state, for sending elsewhere.
+    pub fn state(&self) -> StreamingState {
+        StreamingState {
+            estimator_name: self.kernel.name().to_string(),
+            lambda: self.kernel.lambda(),
+            moments: self.moments.clone(),
+        }
+    }
+
+    /// Rebuild from a state.
+    pub fn from_state(state: &StreamingState) -> Result<Self> {
+        let mut e = StreamingEstimator::new(&state.estimator_name, state.lambda)?;
+        if state.moments.mean.iter().chain(state.moments.comoment.iter().flatten()).any(|x| !x.is_finite()) {
+            return Err(Error::invalid("state.moments", "expected finite means and co-moments"));
+        }
+        e.moments = state.moments.clone();
+        Ok(e)
+    }
+}

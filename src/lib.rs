@@ -1,0 +1,26 @@
+//! # receval — see how recommender-system evaluation goes wrong, and how to fix it
+//!
+//! Every recommender learns from logs its previous model produced, and those logs are biased:
+//! what the model liked was shown, the rest never had a chance. receval is a small, deterministic
+//! laboratory for that problem:
+//!
+//! * [`estimators`] — off-policy estimators (IPS, SNIPS, DM, DR and their robust variants, slate
+//!   estimators), with OBP 0.5.7's names, formulas and defaults, intervals and weight diagnostics;
+//! * [`rng`] and [`stats`] — a portable seeded generator and the statistics the rest needs.
+//!
+//! The core is plain Rust with no WebAssembly or DOM types; the `wasm` module is the only place
+//! that knows about JavaScript, and it only validates, converts and calls the core.
+
+pub mod error;
+pub mod estimators;
+pub mod rng;
+pub mod stats;
+
+pub mod wasm;
+
+pub use error::{Error, ErrorKind, Result};
+
+/// The README's Rust examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,217 @@
+//! Small statistics used across the crate: means and variances that tolerate long inputs,
+//! numpy-compatible percentiles, the normal quantile, rank correlation and inequality.
+
+/// Arithmetic mean; `NaN` for an empty slice.
+pub fn mean(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+/// Unbiased sample variance (denominator n − 1); 0 for fewer than two values.
+pub fn variance(xs: &[f64]) -> f64 {
+    let n = xs.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let m = mean(xs);
+    xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64
+}
+
+/// Sample standard deviation (denominator n − 1).
+pub fn std_dev(xs: &[f64]) -> f64 {
+    variance(xs).sqrt()
+}
+
+/// Percentile `q` ∈ [0, 100] with linear interpolation between order statistics, exactly as
+/// `numpy.percentile` (method "linear"), which OBP uses for bootstrap intervals.
+/// Sorts `xs` in place. `NaN` for an empty slice.
+pub fn percentile_in_place(xs: &mut [f64], q: f64) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    xs.sort_by(|a, b| a.total_cmp(b));
+    percentile_sorted(xs, q)
+}
+
+/// [`percentile_in_place`] on already sorted data.
+pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = (q / 100.0) * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    let frac = pos - lo as f64;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+}
+
+/// The standard normal quantile Φ⁻¹(p) for p ∈ (0, 1) (Wichura's AS 241, about 1e-16 relative
+/// accuracy). Returns ±∞ at 0 and 1 and `NaN` outside [0, 1].
+#[allow(clippy::excessive_precision)] // AS 241's published coefficients, kept verbatim
+pub fn normal_quantile(p: f64) -> f64 {
+    if !(0.0..=1.0).contains(&p) || p.is_nan() {
+        return f64::NAN;
+    }
+    if p == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p == 1.0 {
+        return f64::INFINITY;
+    }
+    let q = p - 0.5;
+    if q.abs() <= 0.425 {
+        let r = 0.180625 - q * q;
+        return q
+            * (((((((2509.0809287301226727 * r + 33430.575583588128105) * r + 67265.770927008700853) * r
+                + 45921.953931549871457)
+                * r
+                + 13731.693765509461125)
+                * r
+                + 1971.5909503065514427)
+                * r
+                + 133.14166789178437745)
+                * r
+                + 3.387132872796366608)
+            / (((((((5226.495278852545925 * r + 28729.085735721942674) * r + 39307.89580009271061) * r
+                + 21213.794301586595867)
+                * r
+                + 5394.1960214247511077)
+                * r
+                + 687.1870074920579083)
+                * r
+                + 42.313330701600911252)
+                * r
+                + 1.0);
+    }
+    let mut r = if q < 0.0 { p } else { 1.0 - p };
+    r = (-r.ln()).sqrt();
+    let val = if r <= 5.0 {
+        r -= 1.6;
+        (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r + 0.24178072517745061177) * r
+            + 1.27045825245236838258)
+            * r
+            + 3.64784832476320460504)
+            * r
+            + 5.7694972214606914055)
+            * r
+            + 4.6303378461565452959)
+            * r
+            + 1.42343711074968357734)
+            / (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r + 0.0151986665636164571966) * r
+                + 0.14810397642748007459)
+                * r
+                + 0.68976733498510000455)
+                * r
+                + 1.6763848301838038494)
+                * r
+                + 2.05319162663775882187)
+                * r
+                + 1.0)
+    } else {
+        r -= 5.0;
+        (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r
+            + 0.026532189526576123093)
+            * r
+            + 0.29656057182850489123)
+            * r
+            + 1.7848265399172913358)
+            * r
+            + 5.4637849111641143699)
+            * r
+            + 6.6579046435011037772)
+            / (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r + 1.8463183175100546818e-5) * r
+                + 7.868691311456132591e-4)
+                * r
+                + 0.0148753612908506148525)
+                * r
+                + 0.13692988092273580531)
+                * r
+                + 0.59983220655588793769)
+                * r
+                + 1.0)
+    };
+    if q < 0.0 { -val } else { val }
+}
+
+/// Kendall's τ-b rank correlation between `x` and `y` (ties handled as in `scipy.stats.kendalltau`).
+/// `NaN` when fewer than two pairs or when either variable is constant.
+pub fn kendall_tau(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len().min(y.len());
+    let (mut concordant, mut discordant, mut ties_x, mut ties_y) = (0i64, 0i64, 0i64, 0i64);
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let dx = x[i] - x[j];
+            let dy = y[i] - y[j];
+            if dx == 0.0 && dy == 0.0 {
+                continue;
+            } else if dx == 0.0 {
+                ties_x += 1;
+            } else if dy == 0.0 {
+                ties_y += 1;
+            } else if (dx > 0.0) == (dy > 0.0) {
+                concordant += 1;
+            } else {
+                discordant += 1;
+            }
+        }
+    }
+    let n0 = (concordant + discordant + ties_x) as f64;
+    let n1 = (concordant + discordant + ties_y) as f64;
+    if n0 == 0.0 || n1 == 0.0 {
+        return f64::NAN;
+    }
+    (concordant - discordant) as f64 / (n0 * n1).sqrt()
+}
+
+/// Gini coefficient of non-negative amounts (0 = perfectly equal, → 1 = one holder has all).
+/// `NaN` when the total is zero or the slice is empty.
+pub fn gini(amounts: &[f64]) -> f64 {
+    let n = amounts.len();
+    let total: f64 = amounts.iter().sum();
+    if n == 0 || total <= 0.0 {
+        return f64::NAN;
+    }
+    let mut sorted = amounts.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let weighted: f64 = sorted.iter().enumerate().map(|(i, &x)| (2 * (i + 1)) as f64 * x).sum();
+    weighted / (n as f64 * total) - (n as f64 + 1.0) / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_matches_numpy_linear() {
+        // numpy.percentile([1, 2, 3, 4], [0, 25, 50, 97.5, 100]) = [1, 1.75, 2.5, 3.925, 4]
+        let mut xs = vec![4.0, 1.0, 3.0, 2.0];
+        for (q, want) in [(0.0, 1.0), (25.0, 1.75), (50.0, 2.5), (97.5, 3.925), (100.0, 4.0)] {
+            assert!((percentile_in_place(&mut xs, q) - want).abs() < 1e-12, "q={q}");
+        }
+    }
+
+    #[test]
+    fn normal_quantile_known_values() {
+        assert!((normal_quantile(0.975) - 1.959963984540054).abs() < 1e-14);
+        assert!((normal_quantile(0.5)).abs() < 1e-16);
+        assert!((normal_quantile(1e-10) + 6.361340902404056).abs() < 1e-12);
+        assert!((normal_quantile(0.025) + normal_quantile(0.975)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn kendall_tau_examples() {
+        assert_eq!(kendall_tau(&[1., 2., 3.], &[10., 20., 30.]), 1.0);
+        assert_eq!(kendall_tau(&[1., 2., 3.], &[3., 2., 1.]), -1.0);
+        // scipy.stats.kendalltau([1,2,3,4,5],[3,4,1,2,5]).statistic = 0.2
+        assert!((kendall_tau(&[1., 2., 3., 4., 5.], &[3., 4., 1., 2., 5.]) - 0.2).abs() < 1e-15);
+        assert!(kendall_tau(&[1., 1.], &[1., 2.]).is_nan());
+    }
+
+    #[test]
+    fn gini_examples() {
+        assert!((gini(&[1.0, 1.0, 1.0, 1.0])).abs() < 1e-15);
+        assert!((gini(&[0.0, 0.0, 0.0, 1.0]) - 0.75).abs() < 1e-15);
+    }
+}

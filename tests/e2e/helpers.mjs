@@ -1,0 +1,50 @@
+// Shared set-up for the browser end-to-end tests: serve www/ on a free port, launch Debian's
+// Chromium through playwright-core, and record every console error and failed request so that a
+// test can assert there were none.
+import { chromium } from 'playwright-core';
+import { startServer } from '../../scripts/serve.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+let browserPromise;
+/** One browser per test file. */
+export function browser() {
+  browserPromise ??= chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  return browserPromise;
+}
+
+let sitePromise;
+/** The site, served once per test file. */
+export function site() {
+  sitePromise ??= startServer({ port: 0 });
+  return sitePromise;
+}
+
+/** Close the browser and the server (call from an `after` hook). */
+export async function teardown() {
+  if (browserPromise) await (await browserPromise).close();
+  if (sitePromise) (await sitePromise).server.close();
+  browserPromise = sitePromise = undefined;
+}
+
+/**
+ * A fresh page that records problems: `page.problems` lists console errors, uncaught exceptions
+ * and failed or non-2xx requests.
+ */
+export async function newPage(options = {}) {
+  const b = await browser();
+  const context = await b.newContext(options);
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console error: ${m.text()}`); });
+  page.on('pageerror', (e) => page.problems.push(`uncaught: ${e.message}`));
+  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.closeAll = () => context.close();
+  return page;
+}

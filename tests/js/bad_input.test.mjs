@@ -1,0 +1,99 @@
+// Bad input through the JS API: every case throws an Error (never a panic, which would kill the
+// module) whose message names the argument, and the module keeps working afterwards.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as rv from '../../pkg/receval.js';
+
+const good = () => ({
+  reward: [1, 0, 1, 1],
+  action: [1, 0, 1, 0],
+  pscore: [0.5, 0.5, 0.5, 0.5],
+  actionDist: [0.2, 0.8, 0.2, 0.8, 0.2, 0.8, 0.2, 0.8],
+  estimatedRewardsByRegModel: [0.5, 0.7, 0.5, 0.7, 0.5, 0.7, 0.5, 0.7],
+  nActions: 2,
+});
+const withInput = (patch) => ({ ...good(), ...patch });
+const without = (key) => { const g = good(); delete g[key]; return g; };
+
+// [case, estimator, input, params, argument the message must name, extra pattern]
+const cases = [
+  ['lengths that disagree', 'ipw', withInput({ pscore: [0.5, 0.5] }), undefined, 'pscore', /length 4/],
+  ['actionDist shape vs nActions', 'ipw', withInput({ nActions: 3 }), undefined, 'actionDist', /length 12/],
+  ['actionDist shape vs lenList', 'ipw', withInput({ lenList: 2, position: [0, 1, 0, 1] }), undefined, 'actionDist', /lenList 2/],
+  ['action out of range', 'ipw', withInput({ action: [1, 0, 2, 0] }), undefined, 'action', /0\.\.2.*index 2/],
+  ['negative action', 'ipw', withInput({ action: [1, -1, 1, 0] }), undefined, 'action', /non-negative integers/],
+  ['fractional action', 'ipw', withInput({ action: [1, 0.5, 1, 0] }), undefined, 'action', /non-negative integers/],
+  ['position without lenList', 'ipw', withInput({ position: [0, 1, 0, 0] }), undefined, 'position', /lenList/],
+  ['NaN reward', 'ipw', withInput({ reward: [1, NaN, 1, 1] }), undefined, 'reward', /finite.*index 1/],
+  ['infinite reward', 'ipw', withInput({ reward: new Float64Array([1, 0, Infinity, 1]) }), undefined, 'reward', /index 2/],
+  ['string in rewards', 'ipw', withInput({ reward: [1, 'x', 1, 1] }), undefined, 'reward', /string.*index 1/],
+  ['reward not an array', 'ipw', withInput({ reward: 3 }), undefined, 'reward', /array/],
+  ['zero propensity', 'ipw', withInput({ pscore: [0.5, 0, 0.5, 0.5] }), undefined, 'pscore', /\(0, 1\].*index 1/],
+  ['negative propensity', 'ipw', withInput({ pscore: [0.5, -0.1, 0.5, 0.5] }), undefined, 'pscore', /index 1/],
+  ['propensity above one', 'ipw', withInput({ pscore: [0.5, 1.5, 0.5, 0.5] }), undefined, 'pscore', /index 1/],
+  ['NaN propensity', 'ipw', withInput({ pscore: [0.5, 0.5, NaN, 0.5] }), undefined, 'pscore', /index 2/],
+  ['actionDist not summing to 1', 'ipw', withInput({ actionDist: [0.2, 0.7, 0.2, 0.8, 0.2, 0.8, 0.2, 0.8] }), undefined, 'actionDist', /sum to 1.*round 0/],
+  ['negative probability', 'ipw', withInput({ actionDist: [-0.2, 1.2, 0.2, 0.8, 0.2, 0.8, 0.2, 0.8] }), undefined, 'actionDist', /\[0, 1\]/],
+  ['missing reward model for DM', 'dm', without('estimatedRewardsByRegModel'), undefined, 'estimatedRewardsByRegModel', /`dm`/],
+  ['missing reward model for DR', 'dr', without('estimatedRewardsByRegModel'), undefined, 'estimatedRewardsByRegModel', /`dr`/],
+  ['reward model of the wrong size', 'dr', withInput({ estimatedRewardsByRegModel: [0.5] }), undefined, 'estimatedRewardsByRegModel', /length 8/],
+  ['NaN in reward model', 'dr', withInput({ estimatedRewardsByRegModel: [0.5, NaN, 0.5, 0.7, 0.5, 0.7, 0.5, 0.7] }), undefined, 'estimatedRewardsByRegModel', /finite/],
+  ['negative lambda', 'ipw', good(), { lambda: -1 }, 'lambda', /≥ 0/],
+  ['NaN lambda', 'dr-os', good(), { lambda: NaN }, 'lambda', /≥ 0/],
+  ['sg lambda above 1', 'sg-ipw', good(), { lambda: 1.5 }, 'lambda', /\[0, 1\]/],
+  ['lambda not a number', 'ipw', good(), { lambda: '10' }, 'lambda', /number/],
+  ['unknown params key', 'ipw', good(), { lamda: 1 }, 'params', /lamda/],
+  ['empty input', 'ipw', withInput({ reward: [], action: [], pscore: [], actionDist: [], estimatedRewardsByRegModel: [] }), undefined, 'reward', /at least one round/],
+  ['missing nActions', 'ipw', without('nActions'), undefined, 'nActions', /required/],
+  ['missing pscore', 'ipw', without('pscore'), undefined, 'pscore', /required/],
+  ['OBP snake_case key', 'ipw', { ...without('actionDist'), action_dist: good().actionDist }, undefined, 'input', /did you mean `actionDist`/],
+  ['input not an object', 'ipw', 'hello', undefined, 'input', /object/],
+  ['unknown estimator', 'ips', good(), undefined, 'estimatorName', /dm, ipw, snipw, dr, sndr, switch-dr, dr-os, sg-ipw, sg-dr, rm/],
+];
+
+for (const [what, name, input, params, arg, pattern] of cases) {
+  test(`estimatePolicyValue rejects ${what}`, () => {
+    assert.throws(() => rv.estimatePolicyValue(name, input, params), (e) => {
+      assert.ok(e instanceof Error, 'an Error');
+      assert.ok(e.message.includes(`\`${arg}\``), `message should name \`${arg}\`: ${e.message}`);
+      assert.match(e.message, pattern);
+      return true;
+    });
+  });
+}
+
+test('the other entry points validate the same way', () => {
+  const bad = withInput({ pscore: [0.5, 0, 0.5, 0.5] });
+  for (const f of [() => rv.estimateRoundRewards('ipw', bad), () => rv.estimateInterval('ipw', bad), () => rv.estimateDiagnostics('ipw', bad), () => new rv.BanditData(bad), () => rv.summarizeOffPolicyEstimates(bad)]) {
+    assert.throws(f, /`pscore`/);
+  }
+  assert.throws(() => rv.estimateInterval('ipw', good(), undefined, { alpha: 2 }), /`alpha`/);
+  assert.throws(() => rv.estimateInterval('ipw', good(), undefined, { nBootstrapSamples: 0 }), /`nBootstrapSamples`/);
+  assert.throws(() => rv.estimateInterval('ipw', good(), undefined, { randomState: -1 }), /`randomState`/);
+  assert.throws(() => rv.estimateInterval('ipw', good(), undefined, { method: 'jackknife' }), /`method`/);
+  assert.throws(() => new rv.StreamingEstimator('snips'), /`estimatorName`/);
+  const s = new rv.StreamingEstimator('ipw');
+  assert.throws(() => s.addRound(1, 0, 0.5), /`pscore`/);
+  assert.throws(() => new rv.StreamingEstimator('dr').addRound(1, 0.5, 0.5), /`qLogged`/);
+  assert.throws(() => s.merge(new rv.StreamingEstimator('snipw')), /cannot merge/);
+});
+
+test('slate estimators reject bad input with named arguments', () => {
+  const slate = {
+    slateId: [0, 0, 1, 1], position: [0, 1, 0, 1], reward: [1, 0, 0, 1], lenList: 2,
+    pscore: [0.1, 0.1, 0.2, 0.2], evaluationPolicyPscore: [0.3, 0.3, 0.1, 0.1],
+  };
+  assert.ok(Number.isFinite(rv.estimateSlatePolicyValue('sips', slate)));
+  assert.throws(() => rv.estimateSlatePolicyValue('iips', slate), /`pscoreItemPosition`/);
+  assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, position: [0, 0, 0, 1] }), /`position`.*twice/);
+  assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, pscore: [0.1, 0.2, 0.2, 0.2] }), /`pscore`.*same whole-slate/);
+  assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, pscore: [0, 0, 0.2, 0.2] }), /`pscore`/);
+  assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, position: [0, 1, 0, 2] }), /`position`.*0\.\.2/);
+  assert.throws(() => rv.estimateSlatePolicyValue('slate-ips', slate), /`estimatorName`.*cascade-dr, pi/);
+  assert.throws(() => rv.estimateSlatePolicyValue('cascade-dr', { ...slate, pscoreCascade: slate.pscore, evaluationPolicyPscoreCascade: slate.evaluationPolicyPscore }), /`nUniqueAction`/);
+  assert.throws(() => rv.estimateSlatePolicyValue('rips', { ...slate, pscoreCascade: [0.1, 0.2, 0.2, 0.2], evaluationPolicyPscoreCascade: slate.evaluationPolicyPscore }), /`pscoreCascade`.*increase/);
+});
+
+test('the module still works after every error above', () => {
+  assert.equal(rv.estimatePolicyValue('ipw', good()), (1.6 + 1.6 + 0.4) / 4);
+});
