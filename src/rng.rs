@@ -64,11 +64,26 @@ impl Rng {
         ((self.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// Uniform integer in `0..n` (Lemire's multiply-shift on 64 bits; bias below 2⁻⁴⁰ for the
-    /// sizes used here). Returns 0 when `n == 0`.
+    /// Uniform integer in `0..n`, exactly uniform (Lemire's multiply-and-reject on the top 32
+    /// bits, which needs only a 64-bit multiply: fast on wasm32, where a 128-bit multiply is a
+    /// library call). Returns 0 when `n == 0`.
     #[inline]
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
+        if n as u64 > u32::MAX as u64 {
+            return ((self.next_u64() as u128 * n as u128) >> 64) as usize;
+        }
+        let n = n as u64;
+        if n == 0 {
+            return 0;
+        }
+        let mut m = (self.next_u64() >> 32) * n;
+        if (m & 0xffff_ffff) < n {
+            let threshold = (1u64 << 32).wrapping_sub(n) % n;
+            while (m & 0xffff_ffff) < threshold {
+                m = (self.next_u64() >> 32) * n;
+            }
+        }
+        (m >> 32) as usize
     }
 
     /// `true` with probability `p`.
@@ -186,6 +201,20 @@ mod tests {
         let bs: Vec<f64> = (0..n).map(|_| r.beta(a, b)).collect();
         let var = a * b / ((a + b) * (a + b) * (a + b + 1.0));
         assert!((mean(&bs) - a / (a + b)).abs() < 5.0 * (var / n as f64).sqrt());
+    }
+
+    #[test]
+    fn below_is_uniform() {
+        // chi-square over 7 cells with 70k draws; the 99.9% quantile of chi2(6) is 22.46.
+        let mut r = Rng::new(9);
+        let mut counts = [0f64; 7];
+        for _ in 0..70_000 {
+            counts[r.below(7)] += 1.0;
+        }
+        let chi2: f64 = counts.iter().map(|c| (c - 10_000.0).powi(2) / 10_000.0).sum();
+        assert!(chi2 < 22.46, "chi2 = {chi2}");
+        assert_eq!(r.below(0), 0);
+        assert_eq!(r.below(1), 0);
     }
 
     #[test]

@@ -53,11 +53,14 @@ pub struct BanditFeedbackParts<'a> {
     pub len_list: usize,
 }
 
+/// Branch-free scan first (this runs over n × actions × positions values on every call), then
+/// a second pass only to describe a failure.
 fn check_finite(name: &str, xs: &[f64]) -> Result<()> {
-    if let Some((i, x)) = xs.iter().enumerate().find(|(_, x)| !x.is_finite()) {
-        return Err(Error::invalid(name, format!("expected finite numbers, got {x} at index {i}")));
+    if xs.iter().fold(true, |ok, x| ok & x.is_finite()) {
+        return Ok(());
     }
-    Ok(())
+    let (i, x) = xs.iter().enumerate().find(|(_, x)| !x.is_finite()).unwrap_or((0, &f64::NAN));
+    Err(Error::invalid(name, format!("expected finite numbers, got {x} at index {i}")))
 }
 
 fn check_len(name: &str, got: usize, want: usize, what: &str) -> Result<()> {
@@ -70,29 +73,33 @@ fn check_len(name: &str, got: usize, want: usize, what: &str) -> Result<()> {
 /// Check that every row of a flat `n × n_actions × len_list` distribution is a probability vector.
 fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_list: usize) -> Result<()> {
     check_len(name, dist.len(), n * n_actions * len_list, &format!("n_rounds {n} × nActions {n_actions} × lenList {len_list}"))?;
-    if let Some((idx, x)) = dist.iter().enumerate().find(|(_, x)| !(0.0..=1.0).contains(*x)) {
-        let (i, a, k) = (idx / (n_actions * len_list), (idx / len_list) % n_actions, idx % len_list);
-        return Err(Error::invalid(
-            name,
-            format!("expected probabilities in [0, 1], got {x} at round {i}, action {a}, position {k}"),
-        ));
-    }
+    let row_len = n_actions * len_list;
     let mut sums = vec![0.0; len_list];
-    for i in 0..n {
-        sums.iter_mut().for_each(|s| *s = 0.0);
-        let row = &dist[i * n_actions * len_list..(i + 1) * n_actions * len_list];
-        for a in 0..n_actions {
-            for k in 0..len_list {
-                sums[k] += row[a * len_list + k];
+    for (i, row) in dist.chunks_exact(row_len).enumerate() {
+        let in_range = row.iter().fold(true, |ok, &x| ok & (0.0..=1.0).contains(&x));
+        if !in_range {
+            let (j, x) = row.iter().enumerate().find(|(_, x)| !(0.0..=1.0).contains(*x)).unwrap_or((0, &f64::NAN));
+            let (a, k) = (j / len_list, j % len_list);
+            return Err(Error::invalid(
+                name,
+                format!("expected probabilities in [0, 1], got {x} at round {i}, action {a}, position {k}"),
+            ));
+        }
+        if len_list == 1 {
+            sums[0] = row.iter().sum();
+        } else {
+            sums.iter_mut().for_each(|s| *s = 0.0);
+            for action_row in row.chunks_exact(len_list) {
+                for (s, x) in sums.iter_mut().zip(action_row) {
+                    *s += x;
+                }
             }
         }
-        for (k, s) in sums.iter().enumerate() {
-            if (s - 1.0).abs() > SUM_TOLERANCE {
-                return Err(Error::invalid(
-                    name,
-                    format!("expected each round's probabilities over actions to sum to 1, got {s} at round {i}, position {k}"),
-                ));
-            }
+        if let Some((k, s)) = sums.iter().enumerate().find(|(_, s)| (**s - 1.0).abs() > SUM_TOLERANCE) {
+            return Err(Error::invalid(
+                name,
+                format!("expected each round's probabilities over actions to sum to 1, got {s} at round {i}, position {k}"),
+            ));
         }
     }
     Ok(())
@@ -100,6 +107,9 @@ fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_
 
 /// Check a propensity array: finite, in (0, 1].
 pub(crate) fn check_pscore(name: &str, p: &[f64]) -> Result<()> {
+    if p.iter().fold(true, |ok, &x| ok & (x > 0.0 && x <= 1.0)) {
+        return Ok(());
+    }
     if let Some((i, x)) = p.iter().enumerate().find(|(_, x)| !(**x > 0.0 && **x <= 1.0)) {
         let hint = if *x == 0.0 {
             " (a zero propensity means the logger could not have chosen the logged action: the log or the propensities are wrong)"
@@ -250,13 +260,14 @@ impl<'a> BanditFeedback<'a> {
     /// DMᵢ = Σₐ π_e(a|xᵢ,kᵢ) q̂(xᵢ,a,kᵢ) / Σₐ π_e(a|xᵢ,kᵢ) (OBP's weighted average).
     #[inline]
     pub(crate) fn dm_round(&self, q: &[f64], i: usize) -> f64 {
-        let k = self.position_of(i);
-        let (mut num, mut den) = (0.0, 0.0);
-        for a in 0..self.n_actions {
-            let idx = self.index(i, a, k);
-            num += self.action_dist[idx] * q[idx];
-            den += self.action_dist[idx];
-        }
+        let row = self.n_actions * self.len_list;
+        let (pi, q) = (&self.action_dist[i * row..(i + 1) * row], &q[i * row..(i + 1) * row]);
+        let (num, den) = if self.len_list == 1 {
+            pi.iter().zip(q).fold((0.0, 0.0), |(n, d), (p, q)| (n + p * q, d + p))
+        } else {
+            let k = self.position_of(i);
+            pi.iter().zip(q).skip(k).step_by(self.len_list).fold((0.0, 0.0), |(n, d), (p, q)| (n + p * q, d + p))
+        };
         num / den
     }
 

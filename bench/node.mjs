@@ -1,0 +1,66 @@
+// Wasm timings in node, beside the native ones from `cargo bench` (pass their JSON lines on stdin
+// or let this script run cargo itself), with the wasm/native ratio.
+//
+//   node bench/node.mjs              runs `cargo bench --bench estimators` first, then the Wasm side
+//   node bench/node.mjs --no-native  Wasm side only
+//
+// The workloads mirror benches/estimators.rs exactly (same data recipe, same sizes).
+import { execFileSync } from 'node:child_process';
+import * as rv from '../pkg/receval.js';
+
+const args = new Set(process.argv.slice(2));
+
+function time(reps, f) {
+  f();
+  const t = [];
+  for (let i = 0; i < reps; i++) {
+    const s = performance.now();
+    f();
+    t.push(performance.now() - s);
+  }
+  t.sort((a, b) => a - b);
+  return t[reps >> 1];
+}
+
+// xoshiro-free recipe: the benchmark data only needs to be the same *shape and distribution* as the
+// native one; values are drawn with a simple LCG since timings do not depend on them.
+function benchData(n, k, seed) {
+  let s = BigInt(seed) * 6364136223846793005n + 1442695040888963407n;
+  const next = () => { s = (s * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn; return Number(s >> 11n) / 2 ** 53; };
+  const action = new Int32Array(n), pscore = new Float64Array(n).fill(1 / k), reward = new Float64Array(n);
+  const actionDist = new Float64Array(n * k), q = new Float64Array(n * k);
+  const raw = Array.from({ length: k }, (_, j) => Math.exp(j * 0.3));
+  const z = raw.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < n; i++) {
+    action[i] = Math.floor(next() * k);
+    reward[i] = next() < 0.3 ? 1 : 0;
+    for (let j = 0; j < k; j++) { actionDist[i * k + j] = raw[j] / z; q[i * k + j] = 0.1 + 0.05 * j; }
+  }
+  return { reward, action, pscore, actionDist, estimatedRewardsByRegModel: q, nActions: k };
+}
+
+const results = [];
+const emit = (name, ms) => { results.push({ name, ms }); };
+
+const input = benchData(1_000_000, 10, 1);
+const handle = new rv.BanditData(input);
+for (const est of ['ipw', 'snipw', 'dr']) {
+  emit(`${est} 1e6x10 (in memory)`, time(11, () => handle.estimatePolicyValue(est)));
+  emit(`${est} 1e6x10 (with validation)`, time(11, () => rv.estimatePolicyValue(est, input)));
+}
+handle.free();
+const small = new rv.BanditData(benchData(10_000, 10, 2));
+emit('bootstrap ipw 1e4, 1000 samples', time(7, () => small.estimateInterval('ipw', undefined, { nBootstrapSamples: 1000, randomState: 1 })));
+emit('bootstrap snipw 1e4, 1000 samples', time(7, () => small.estimateInterval('snipw', undefined, { nBootstrapSamples: 1000, randomState: 1 })));
+
+let native = new Map();
+if (!args.has('--no-native')) {
+  const out = execFileSync('cargo', ['bench', '--quiet', '--bench', 'estimators'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  for (const line of out.split('\n')) if (line.startsWith('{')) { const r = JSON.parse(line); native.set(r.name, r.ms); }
+}
+
+console.log('\nworkload                                   wasm (node) ms   native ms   wasm/native');
+for (const { name, ms } of results) {
+  const n = native.get(name);
+  console.log(`${name.padEnd(42)} ${ms.toFixed(2).padStart(14)} ${n === undefined ? '—'.padStart(11) : n.toFixed(2).padStart(11)} ${n === undefined ? '' : (ms / n).toFixed(2).padStart(13)}`);
+}

@@ -1,0 +1,371 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Properties every user of the estimators relies on: the identities between estimators,
+//! unbiasedness over seeded replicates (within 4 standard errors of the exact truth), interval
+//! coverage, streaming = batch, and no panic on any input.
+
+use proptest::prelude::*;
+use receval::estimators::slate::{PreparedSlateEstimate, SlateEstimator, SlateFeedbackParts};
+use receval::estimators::{
+    BanditData, BootstrapOptions, IntervalMethod, StreamingEstimator, estimate_interval, estimate_policy_value,
+    estimate_round_rewards,
+};
+use receval::rng::Rng;
+
+/// A small contextual bandit with exact truth: `n_ctx` equally likely contexts, K actions,
+/// Bernoulli rewards with probability `mu[x][a]`; softmax logger and target over `mu`.
+struct Bandit {
+    k: usize,
+    mu: Vec<Vec<f64>>,
+    logger: Vec<Vec<f64>>,
+    target: Vec<Vec<f64>>,
+}
+
+fn softmax(scores: &[f64], beta: f64) -> Vec<f64> {
+    let m = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = scores.iter().map(|s| (beta * (s - m)).exp()).collect();
+    let z: f64 = e.iter().sum();
+    e.iter().map(|x| x / z).collect()
+}
+
+impl Bandit {
+    fn new(seed: u64, n_ctx: usize, k: usize, logger_beta: f64, target_beta: f64) -> Self {
+        let mut rng = Rng::new(seed);
+        let mu: Vec<Vec<f64>> = (0..n_ctx).map(|_| (0..k).map(|_| 0.05 + 0.9 * rng.uniform()).collect()).collect();
+        let logger = mu.iter().map(|m| softmax(m, logger_beta)).collect();
+        let target = mu.iter().map(|m| softmax(m, target_beta)).collect();
+        Bandit { k, mu, logger, target }
+    }
+
+    fn truth(&self) -> f64 {
+        let n = self.mu.len() as f64;
+        self.mu.iter().zip(&self.target).map(|(m, t)| m.iter().zip(t).map(|(a, b)| a * b).sum::<f64>()).sum::<f64>() / n
+    }
+
+    /// A log of n rounds; the reward model is the truth plus `model_error` on every action.
+    fn log(&self, n: usize, seed: u64, model_error: f64) -> BanditData {
+        let mut rng = Rng::new(seed);
+        let k = self.k;
+        let mut d = BanditData { n_actions: k, len_list: 1, ..Default::default() };
+        let mut q = Vec::with_capacity(n * k);
+        let mut pi_b = Vec::with_capacity(n * k);
+        for _ in 0..n {
+            let x = rng.below(self.mu.len());
+            let a = rng.categorical(&self.logger[x]);
+            d.action.push(a as u32);
+            d.pscore.push(self.logger[x][a]);
+            d.reward.push(if rng.bernoulli(self.mu[x][a]) { 1.0 } else { 0.0 });
+            d.action_dist.extend_from_slice(&self.target[x]);
+            q.extend(self.mu[x].iter().map(|m| m + model_error));
+            pi_b.extend_from_slice(&self.logger[x]);
+        }
+        d.estimated_rewards_by_reg_model = Some(q);
+        d.pi_b = Some(pi_b);
+        d
+    }
+}
+
+fn mean_and_se(xs: &[f64]) -> (f64, f64) {
+    (receval::stats::mean(xs), receval::stats::std_dev(xs) / (xs.len() as f64).sqrt())
+}
+
+#[test]
+fn ipw_with_the_logging_policy_as_target_is_the_logged_mean() {
+    let b = Bandit::new(1, 20, 5, 3.0, 3.0);
+    let mut d = b.log(2000, 2, 0.0);
+    d.action_dist = d.pi_b.clone().unwrap();
+    let v = d.view().unwrap();
+    let logged_mean = receval::stats::mean(&d.reward);
+    assert!((estimate_policy_value("ipw", &v, None).unwrap() - logged_mean).abs() < 1e-12);
+    assert!((estimate_policy_value("snipw", &v, None).unwrap() - logged_mean).abs() < 1e-12);
+}
+
+#[test]
+fn switch_dr_and_dros_at_infinity_equal_dr_and_dros_at_zero_equals_dm() {
+    let b = Bandit::new(3, 20, 5, 1.0, 4.0);
+    let d = b.log(3000, 4, 0.07);
+    let v = d.view().unwrap();
+    let dr = estimate_policy_value("dr", &v, None).unwrap();
+    assert!((estimate_policy_value("switch-dr", &v, Some(f64::INFINITY)).unwrap() - dr).abs() < 1e-12);
+    assert!((estimate_policy_value("dr-os", &v, Some(f64::INFINITY)).unwrap() - dr).abs() < 1e-12);
+    assert!((estimate_policy_value("sg-dr", &v, Some(0.0)).unwrap() - dr).abs() < 1e-12);
+    assert!(
+        (estimate_policy_value("sg-ipw", &v, Some(0.0)).unwrap() - estimate_policy_value("ipw", &v, None).unwrap()).abs() < 1e-12
+    );
+    // every weight is positive here (softmax logger and target), so DRos(0) is exactly DM
+    let dm = estimate_policy_value("dm", &v, None).unwrap();
+    assert!((estimate_policy_value("dr-os", &v, Some(0.0)).unwrap() - dm).abs() < 1e-12);
+}
+
+#[test]
+fn snipw_is_invariant_to_shifting_every_reward() {
+    let b = Bandit::new(5, 10, 4, 2.0, -1.0);
+    let mut d = b.log(1500, 6, 0.0);
+    let before = estimate_policy_value("snipw", &d.view().unwrap(), None).unwrap();
+    d.reward.iter_mut().for_each(|r| *r += 3.0);
+    let after = estimate_policy_value("snipw", &d.view().unwrap(), None).unwrap();
+    assert!((after - before - 3.0).abs() < 1e-12);
+    // IPW is not: it adds 3 × mean weight, which is not exactly 1 on a finite sample.
+    let ipw_shift = estimate_policy_value("ipw", &d.view().unwrap(), None).unwrap();
+    assert!(ipw_shift.is_finite());
+}
+
+#[test]
+fn replay_keeps_about_one_in_k_rounds_of_a_uniform_log() {
+    let k = 8;
+    let mut b = Bandit::new(7, 30, k, 0.0, 0.0);
+    // deterministic target: the best action per context
+    b.target =
+        b.mu.iter()
+            .map(|m| {
+                let best = (0..k).max_by(|&i, &j| m[i].total_cmp(&m[j])).unwrap();
+                (0..k).map(|a| if a == best { 1.0 } else { 0.0 }).collect()
+            })
+            .collect();
+    let n = 20_000;
+    let d = b.log(n, 8, 0.0);
+    let v = d.view().unwrap();
+    let kept = (0..n).filter(|&i| v.pi_e_logged(i) == 1.0).count() as f64 / n as f64;
+    let p = 1.0 / k as f64;
+    assert!((kept - p).abs() < 4.0 * (p * (1.0 - p) / n as f64).sqrt(), "kept {kept}");
+    // and replay is unbiased for the truth under a uniform logger
+    let truth = b.truth();
+    let iv = estimate_interval("rm", &v, None, IntervalMethod::Normal { alpha: 1e-4 }).unwrap();
+    assert!(iv.lower < truth && truth < iv.upper, "{iv:?} vs {truth}");
+}
+
+#[test]
+fn unbiased_estimators_are_unbiased_and_the_naive_mean_is_not() {
+    // Skewed logger (β = 3) and a target that prefers the logger's least favourite actions.
+    let b = Bandit::new(11, 50, 6, 3.0, -2.0);
+    let truth = b.truth();
+    let (r, n) = (300, 1000);
+    let mut est = std::collections::BTreeMap::<&str, Vec<f64>>::new();
+    for rep in 0..r {
+        let d = b.log(n, 1000 + rep, 0.1);
+        let v = d.view().unwrap();
+        for name in ["ipw", "dr", "snipw", "sndr"] {
+            est.entry(name).or_default().push(estimate_policy_value(name, &v, None).unwrap());
+        }
+        est.entry("naive").or_default().push(receval::stats::mean(&d.reward));
+        est.entry("dm").or_default().push(estimate_policy_value("dm", &v, None).unwrap());
+    }
+    for name in ["ipw", "dr"] {
+        let (m, se) = mean_and_se(&est[name]);
+        assert!((m - truth).abs() < 4.0 * se, "{name}: mean {m} vs truth {truth} (se {se})");
+    }
+    // Self-normalized estimators have O(1/n) bias: allow it on top of the noise.
+    for name in ["snipw", "sndr"] {
+        let (m, se) = mean_and_se(&est[name]);
+        assert!((m - truth).abs() < 4.0 * se + 2.0 / n as f64, "{name}: mean {m} vs truth {truth}");
+    }
+    // DM with a reward model that is off by +0.1 everywhere is off by 0.1.
+    let (m, _) = mean_and_se(&est["dm"]);
+    assert!((m - truth - 0.1).abs() < 1e-9 + 0.01, "dm {m}");
+    let (m, se) = mean_and_se(&est["naive"]);
+    assert!((m - truth).abs() > 20.0 * se, "the naive mean {m} should miss {truth} by far more than its se {se}");
+}
+
+#[test]
+fn intervals_cover_the_truth_at_their_nominal_rate() {
+    let b = Bandit::new(13, 40, 5, 1.5, 3.0);
+    let truth = b.truth();
+    let r = 200;
+    let mut covered = std::collections::BTreeMap::<String, usize>::new();
+    for rep in 0..r {
+        let d = b.log(500, 5000 + rep, 0.05);
+        let v = d.view().unwrap();
+        for name in ["ipw", "snipw", "dr"] {
+            for (label, method) in [
+                ("normal", IntervalMethod::Normal { alpha: 0.05 }),
+                (
+                    "bootstrap",
+                    IntervalMethod::Bootstrap(BootstrapOptions {
+                        alpha: 0.05,
+                        n_bootstrap_samples: 400,
+                        random_state: Some(rep),
+                    }),
+                ),
+            ] {
+                let iv = estimate_interval(name, &v, None, method).unwrap();
+                if iv.lower <= truth && truth <= iv.upper {
+                    *covered.entry(format!("{name}/{label}")).or_default() += 1;
+                }
+            }
+        }
+    }
+    // Nominal 95%; over 200 replicates the binomial standard error is 1.5%. Accept ≥ 95% − 4 se.
+    let floor = 0.95 - 4.0 * (0.95f64 * 0.05 / r as f64).sqrt();
+    for (k, c) in &covered {
+        let rate = *c as f64 / r as f64;
+        assert!(rate >= floor, "{k}: coverage {rate} below {floor}");
+    }
+    assert_eq!(covered.len(), 6);
+}
+
+#[test]
+fn streaming_equals_batch_and_merging_halves_equals_one_pass() {
+    let b = Bandit::new(17, 20, 4, 2.0, 1.0);
+    let d = b.log(4000, 18, 0.02);
+    let v = d.view().unwrap();
+    for name in ["dm", "ipw", "snipw", "dr", "sndr", "switch-dr", "dr-os", "sg-ipw", "sg-dr", "rm"] {
+        let lambda = if name == "dr-os" { Some(5.0) } else { None };
+        let batch = estimate_policy_value(name, &v, lambda).unwrap();
+        let mut whole = StreamingEstimator::new(name, lambda).unwrap();
+        whole.add_feedback(&v).unwrap();
+        assert!((whole.value() - batch).abs() < 1e-10, "{name}: {} vs {batch}", whole.value());
+        let mut halves = [StreamingEstimator::new(name, lambda).unwrap(), StreamingEstimator::new(name, lambda).unwrap()];
+        let q = d.estimated_rewards_by_reg_model.as_ref().unwrap();
+        for i in 0..v.n_rounds() {
+            let k = 4;
+            let dm: f64 = (0..k).map(|a| d.action_dist[i * k + a] * q[i * k + a]).sum();
+            let a = d.action[i] as usize;
+            halves[i % 2].add_round(d.reward[i], d.pscore[i], d.action_dist[i * k + a], q[i * k + a], dm);
+        }
+        let [mut left, right] = halves;
+        left.merge(&right).unwrap();
+        assert!((left.value() - batch).abs() < 1e-10, "{name} merged: {} vs {batch}", left.value());
+        assert!((left.standard_error() - whole.standard_error()).abs() < 1e-10 * (1.0 + whole.standard_error()));
+        let restored = StreamingEstimator::from_state(&left.state()).unwrap();
+        assert_eq!(restored.value(), left.value());
+    }
+}
+
+#[test]
+fn pseudoinverse_is_exactly_unbiased_for_additive_rewards_under_uniform_logging() {
+    // m = 5 items, L = 3 positions: enumerate every slate of the uniform logger and average the PI
+    // estimate weighted by its probability; it must equal the target's exact value when the slate
+    // reward is a sum of per-(position, item) values.
+    let (m, l) = (5usize, 3usize);
+    let mut rng = Rng::new(21);
+    let phi: Vec<f64> = (0..l * m).map(|_| rng.uniform()).collect(); // value of item a at position j
+    // target: Plackett–Luce on fixed scores; its exact marginals by enumeration
+    let scores: Vec<f64> = (0..m).map(|_| rng.normal()).collect();
+    let mut slates = Vec::new();
+    for a in 0..m {
+        for b in 0..m {
+            for c in 0..m {
+                if a != b && b != c && a != c {
+                    slates.push([a, b, c]);
+                }
+            }
+        }
+    }
+    let pl = |s: &[usize; 3]| {
+        let mut rest: Vec<usize> = (0..m).collect();
+        let mut p = 1.0;
+        for &x in s {
+            let z: f64 = rest.iter().map(|&i| scores[i].exp()).sum();
+            p *= scores[x].exp() / z;
+            rest.retain(|&i| i != x);
+        }
+        p
+    };
+    let mut marg = vec![0.0; l * m];
+    for s in &slates {
+        for (j, &a) in s.iter().enumerate() {
+            marg[j * m + a] += pl(s);
+        }
+    }
+    let truth: f64 = (0..l * m).map(|i| marg[i] * phi[i]).sum();
+    // One "log" containing every slate once (each has uniform probability 1/60).
+    let n = slates.len();
+    let mut slate_id = Vec::new();
+    let mut position = Vec::new();
+    let mut action = Vec::new();
+    let mut reward = Vec::new();
+    for (s, sl) in slates.iter().enumerate() {
+        for (j, &a) in sl.iter().enumerate() {
+            slate_id.push(s as u32);
+            position.push(j as u32);
+            action.push(a as u32);
+            reward.push(phi[j * m + a]);
+        }
+    }
+    let pscore = vec![1.0 / n as f64; n * l];
+    let dist: Vec<f64> = (0..n).flat_map(|_| marg.clone()).collect();
+    let est = PreparedSlateEstimate::new(
+        SlateEstimator::Pi,
+        SlateFeedbackParts {
+            slate_id: &slate_id,
+            position: &position,
+            reward: &reward,
+            len_list: l,
+            pscore: Some(&pscore),
+            action: Some(&action),
+            n_unique_action: Some(m),
+            evaluation_policy_item_position_dist: Some(&dist),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!((est.value() - truth).abs() < 1e-12, "PI {} vs truth {truth}", est.value());
+    // A non-uniform logger is refused with a reason.
+    let skewed: Vec<f64> = pscore.iter().enumerate().map(|(i, p)| if i < 3 { p * 2.0 } else { *p }).collect();
+    let err = PreparedSlateEstimate::new(
+        SlateEstimator::Pi,
+        SlateFeedbackParts {
+            slate_id: &slate_id,
+            position: &position,
+            reward: &reward,
+            len_list: l,
+            pscore: Some(&skewed),
+            action: Some(&action),
+            n_unique_action: Some(m),
+            evaluation_policy_item_position_dist: Some(&dist),
+            ..Default::default()
+        },
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("uniform-without-replacement"), "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// On any valid input, every estimate is the mean of its round rewards and nothing panics.
+    #[test]
+    fn estimate_is_the_mean_of_round_rewards(
+        n in 1usize..40, k in 1usize..5, seed in any::<u64>(), lambda in prop_oneof![Just(None), (0.0f64..20.0).prop_map(Some)]
+    ) {
+        let mut rng = Rng::new(seed);
+        let mut d = BanditData { n_actions: k, len_list: 1, ..Default::default() };
+        let mut q = Vec::new();
+        for _ in 0..n {
+            let raw: Vec<f64> = (0..k).map(|_| rng.uniform() + 1e-3).collect();
+            let z: f64 = raw.iter().sum();
+            let target: Vec<f64> = raw.iter().map(|x| x / z).collect();
+            d.action.push(rng.below(k) as u32);
+            d.pscore.push(0.01 + 0.99 * rng.uniform());
+            d.reward.push(rng.normal());
+            d.action_dist.extend(target);
+            q.extend((0..k).map(|_| rng.uniform()));
+        }
+        d.estimated_rewards_by_reg_model = Some(q);
+        let v = d.view().unwrap();
+        for name in ["dm", "ipw", "snipw", "dr", "sndr", "switch-dr", "dr-os", "rm"] {
+            let lam = if matches!(name, "ipw" | "dr" | "switch-dr" | "dr-os") { lambda } else { None };
+            let e = estimate_policy_value(name, &v, lam).unwrap();
+            let rr = estimate_round_rewards(name, &v, lam).unwrap();
+            let m = rr.iter().sum::<f64>() / rr.len() as f64;
+            prop_assert!((e - m).abs() <= 1e-9 * (1.0 + m.abs()) || (e.is_nan() && m.is_nan()), "{} {} vs {}", name, e, m);
+        }
+    }
+
+    /// Arbitrary (mostly invalid) inputs give an error or a number, never a panic.
+    #[test]
+    fn arbitrary_input_never_panics(
+        reward in prop::collection::vec(prop_oneof![any::<f64>(), Just(f64::NAN), 0.0f64..1.0], 0..8),
+        action in prop::collection::vec(0u32..6, 0..8),
+        pscore in prop::collection::vec(prop_oneof![any::<f64>(), 0.0f64..1.0], 0..8),
+        dist in prop::collection::vec(prop_oneof![any::<f64>(), 0.0f64..1.0], 0..40),
+        k in 0usize..6, len_list in 0usize..3,
+    ) {
+        let d = BanditData { reward, action, pscore, action_dist: dist.clone(), estimated_rewards_by_reg_model: Some(dist), n_actions: k, len_list, ..Default::default() };
+        if let Ok(v) = d.view() {
+            for name in ["dm", "ipw", "snipw", "dr", "rm"] {
+                let _ = estimate_policy_value(name, &v, None);
+            }
+        }
+    }
+}
