@@ -53,10 +53,24 @@ const small = new rv.BanditData(benchData(10_000, 10, 2));
 emit('bootstrap ipw 1e4, 1000 samples', time(7, () => small.estimateInterval('ipw', undefined, { nBootstrapSamples: 1000, randomState: 1 })));
 emit('bootstrap snipw 1e4, 1000 samples', time(7, () => small.estimateInterval('snipw', undefined, { nBootstrapSamples: 1000, randomState: 1 })));
 
+// The simulator and the lab (benches/world.rs has the same workloads).
+emit('world 1000x200 (build)', time(7, () => new rv.World({ seed: 1 }).free()));
+const world = new rv.World({ seed: 1 });
+const target = { kind: 'softmax', beta: 2, score: { relevance: 1, popularity: -1 } };
+emit('policyValue (compile + exact value)', time(11, () => world.policyValue(target)));
+emit('collect 1e5 rounds', time(7, () => world.collect({ kind: 'softmax', beta: 3 }, { nRounds: 100000, seed: 2 }).free()));
+emit('lab 100 x 1e4 rounds, 5 estimators', time(3, () => {
+  const lab = new rv.Lab(world, { logger: { kind: 'softmax', beta: 1 }, target, nRounds: 10000, replicates: 100 });
+  lab.run();
+  lab.free();
+}));
+
 let native = new Map();
 if (!args.has('--no-native')) {
-  const out = execFileSync('cargo', ['bench', '--quiet', '--bench', 'estimators'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  for (const line of out.split('\n')) if (line.startsWith('{')) { const r = JSON.parse(line); native.set(r.name, r.ms); }
+  for (const bench of ['estimators', 'world']) {
+    const out = execFileSync('cargo', ['bench', '--quiet', '--bench', bench], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    for (const line of out.split('\n')) if (line.startsWith('{')) { const r = JSON.parse(line); native.set(r.name, r.ms); }
+  }
 }
 
 console.log('\nworkload                                   wasm (node) ms   native ms   wasm/native');

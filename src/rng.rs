@@ -6,6 +6,7 @@
 //! xoshiro256++ (`rand::rngs::Xoshiro256PlusPlus`, seeded by SplitMix64) and derive every sample
 //! from its 64-bit output with fixed, documented arithmetic below.
 
+use crate::math;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng as _, SeedableRng};
 
@@ -96,14 +97,14 @@ impl Rng {
     pub fn normal(&mut self) -> f64 {
         let u1 = self.uniform_open0();
         let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        (-2.0 * math::ln(u1)).sqrt() * math::cos(std::f64::consts::TAU * u2)
     }
 
     /// A Gamma(shape, 1) draw (Marsaglia & Tsang 2000; shape < 1 by the boost u^(1/shape)).
     pub fn gamma(&mut self, shape: f64) -> f64 {
         if shape < 1.0 {
             let u = self.uniform_open0();
-            return self.gamma(shape + 1.0) * u.powf(1.0 / shape);
+            return self.gamma(shape + 1.0) * math::powf(u, 1.0 / shape);
         }
         let d = shape - 1.0 / 3.0;
         let c = 1.0 / (9.0 * d).sqrt();
@@ -115,7 +116,7 @@ impl Rng {
             }
             let v = v * v * v;
             let u = self.uniform_open0();
-            if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+            if math::ln(u) < 0.5 * x * x + d - d * v + d * math::ln(v) {
                 return d * v;
             }
         }
@@ -153,6 +154,71 @@ impl Rng {
             let j = self.below(i + 1);
             xs.swap(i, j);
         }
+    }
+}
+
+/// Walker–Vose alias tables for many discrete distributions of the same size (one per row), for
+/// O(1) sampling: one uniform index and one coin per draw, and one cache line per row touched.
+/// An outcome with probability zero is never drawn.
+#[derive(Debug, Clone)]
+pub struct AliasTable {
+    n: usize,
+    prob: Vec<f64>,
+    alias: Vec<u32>,
+}
+
+impl AliasTable {
+    /// Tables for `rows.len() / n` distributions of size `n`, flat row-major (each row should sum
+    /// to 1; it is renormalized).
+    pub fn new(rows: &[f64], n: usize) -> AliasTable {
+        let mut prob = vec![0.0; rows.len()];
+        let mut alias = vec![0u32; rows.len()];
+        let (mut small, mut large) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut scaled = vec![0.0; n];
+        for (r, row) in rows.chunks_exact(n).enumerate() {
+            let total: f64 = row.iter().sum();
+            let best = (0..n).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
+            small.clear();
+            large.clear();
+            for (i, &p) in row.iter().enumerate() {
+                scaled[i] = if total > 0.0 { p * n as f64 / total } else { 1.0 };
+                if scaled[i] < 1.0 { small.push(i) } else { large.push(i) }
+            }
+            let (pr, al) = (&mut prob[r * n..(r + 1) * n], &mut alias[r * n..(r + 1) * n]);
+            while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+                small.pop();
+                pr[s] = scaled[s];
+                al[s] = l as u32;
+                scaled[l] -= 1.0 - scaled[s];
+                if scaled[l] < 1.0 {
+                    large.pop();
+                    small.push(l);
+                }
+            }
+            for &l in &large {
+                pr[l] = 1.0;
+                al[l] = l as u32;
+            }
+            // Leftovers of rounding: keep outcomes of zero probability unreachable.
+            for &s in &small {
+                if row[s] > 0.0 {
+                    pr[s] = 1.0;
+                    al[s] = s as u32;
+                } else {
+                    pr[s] = 0.0;
+                    al[s] = best as u32;
+                }
+            }
+        }
+        AliasTable { n, prob, alias }
+    }
+
+    /// Draw from row `row`.
+    #[inline]
+    pub fn sample(&self, row: usize, rng: &mut Rng) -> usize {
+        let i = rng.below(self.n);
+        let j = row * self.n + i;
+        if rng.uniform() < self.prob[j] { i } else { self.alias[j] as usize }
     }
 }
 
@@ -228,6 +294,22 @@ mod tests {
         assert_eq!(counts[0] + counts[2] + counts[4], 0);
         let share = counts[1] as f64 / 50_000.0;
         assert!((share - 0.3).abs() < 5.0 * (0.3f64 * 0.7 / 50_000.0).sqrt());
+    }
+
+    #[test]
+    fn alias_tables_sample_their_rows_and_never_zero_mass() {
+        let rows = [0.1, 0.0, 0.6, 0.3, /* row 1 */ 0.0, 0.0, 1.0, 0.0];
+        let t = AliasTable::new(&rows, 4);
+        let mut r = Rng::new(11);
+        let mut counts = [0f64; 4];
+        for _ in 0..100_000 {
+            counts[t.sample(0, &mut r)] += 1.0;
+            assert_eq!(t.sample(1, &mut r), 2);
+        }
+        assert_eq!(counts[1], 0.0);
+        for (c, p) in counts.iter().zip([0.1, 0.0, 0.6, 0.3]) {
+            assert!((c / 100_000.0 - p).abs() <= 5.0 * (p * (1.0 - p) / 100_000.0f64).sqrt());
+        }
     }
 
     #[test]

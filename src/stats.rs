@@ -86,7 +86,7 @@ pub fn normal_quantile(p: f64) -> f64 {
                 + 1.0);
     }
     let mut r = if q < 0.0 { p } else { 1.0 - p };
-    r = (-r.ln()).sqrt();
+    r = (-crate::math::ln(r)).sqrt();
     let val = if r <= 5.0 {
         r -= 1.6;
         (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r + 0.24178072517745061177) * r

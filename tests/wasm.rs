@@ -6,6 +6,7 @@
 
 use js_sys::{Array, Float64Array, Int32Array, Object, Reflect};
 use receval::rng::Rng;
+use receval::wasm::WorldHandle as World;
 use receval::wasm::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -117,4 +118,42 @@ fn seeded_bootstrap_is_reproducible() {
         let y = Reflect::get(&b, &k.into()).unwrap().as_f64().unwrap();
         assert_eq!(x, y, "{k}");
     }
+}
+
+fn policy(kind: &str, beta: Option<f64>) -> JsValue {
+    let mut pairs = vec![("kind", JsValue::from_str(kind))];
+    if let Some(b) = beta {
+        pairs.push(("beta", JsValue::from(b)));
+    }
+    obj(&pairs)
+}
+
+#[wasm_bindgen_test]
+fn world_collects_logs_whose_ipw_estimate_is_near_the_exact_value() {
+    let world =
+        World::new(Some(obj(&[("seed", JsValue::from(1)), ("nUsers", JsValue::from(200)), ("nItems", JsValue::from(20))])))
+            .unwrap();
+    let target = policy("softmax", Some(2.0));
+    let truth = world.policy_value(target.clone(), None).unwrap();
+    let log =
+        world.collect(policy("uniform", None), obj(&[("nRounds", JsValue::from(20000)), ("seed", JsValue::from(2))])).unwrap();
+    let input = log.bandit_input(target, None).unwrap();
+    let iv = estimate_interval(
+        "ipw",
+        input,
+        None,
+        Some(obj(&[("method", JsValue::from_str("normal")), ("alpha", JsValue::from(6.3e-5))])),
+    )
+    .unwrap();
+    let get = |k: &str| Reflect::get(&iv, &k.into()).unwrap().as_f64().unwrap();
+    assert!(get("lower") <= truth && truth <= get("upper"), "{} not in [{}, {}]", truth, get("lower"), get("upper"));
+}
+
+#[wasm_bindgen_test]
+fn bad_world_configs_are_js_errors_naming_the_key() {
+    let e = World::new(Some(obj(&[("nItem", JsValue::from(3))]))).err().unwrap();
+    assert!(message(e).contains("`nItem`"));
+    let world = World::new(Some(obj(&[("nUsers", JsValue::from(5)), ("nItems", JsValue::from(3))]))).unwrap();
+    let e = world.policy_value(policy("softmax", None), None).unwrap_err();
+    assert!(message(e).contains("`policy.beta`"));
 }

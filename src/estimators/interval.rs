@@ -201,7 +201,7 @@ pub fn empirical_bernstein(values: &[f64], alpha: f64, lo: f64, hi: f64) -> Resu
     }
     let m = stats::mean(values);
     let v = stats::variance(values);
-    let log_term = (4.0 / alpha).ln(); // ln(2/δ) with δ = α/2 per side
+    let log_term = crate::math::ln(4.0 / alpha); // ln(2/δ) with δ = α/2 per side
     let nf = n as f64;
     let radius = (2.0 * v * log_term / nf).sqrt() + 7.0 * (hi - lo) * log_term / (3.0 * (nf - 1.0));
     Ok(Interval { mean: m, lower: (m - radius).max(lo), upper: (m + radius).min(hi) })

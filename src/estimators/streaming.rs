@@ -42,6 +42,32 @@ impl TermMoments {
         }
     }
 
+    /// The moments of a whole slice in two passes (means, then co-deviations): the same state
+    /// as adding every round, without a division per round.
+    pub fn from_terms(terms: &[RoundTerms]) -> TermMoments {
+        let n = terms.len();
+        if n == 0 {
+            return TermMoments::default();
+        }
+        let nf = n as f64;
+        let (sa, su, sd) = terms.iter().fold((0.0, 0.0, 0.0), |s, t| (s.0 + t.a, s.1 + t.u, s.2 + t.d));
+        let mean = [sa / nf, su / nf, sd / nf];
+        let mut c = [[0.0; 3]; 3];
+        for t in terms {
+            let x = [t.a - mean[0], t.u - mean[1], t.d - mean[2]];
+            c[0][0] += x[0] * x[0];
+            c[0][1] += x[0] * x[1];
+            c[0][2] += x[0] * x[2];
+            c[1][1] += x[1] * x[1];
+            c[1][2] += x[1] * x[2];
+            c[2][2] += x[2] * x[2];
+        }
+        c[1][0] = c[0][1];
+        c[2][0] = c[0][2];
+        c[2][1] = c[1][2];
+        TermMoments { n: n as u64, mean, comoment: c }
+    }
+
     /// Merge another state into this one (Chan, Golub & LeVeque 1979).
     pub fn merge(&mut self, other: &TermMoments) {
         if other.n == 0 {

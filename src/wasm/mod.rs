@@ -4,8 +4,10 @@
 
 mod convert;
 mod estimators;
+mod world;
 
 pub use estimators::*;
+pub use world::*;
 
 use wasm_bindgen::prelude::*;
 
@@ -16,4 +18,18 @@ const TS_TYPES: &str = include_str!("types.d.ts");
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// The first `n` 64-bit outputs of receval's generator for `seed`, as decimal strings: the same
+/// natively, in node and in every browser (what the determinism tests compare).
+#[wasm_bindgen(js_name = seededDraws)]
+pub fn seeded_draws(seed: f64, n: u32) -> Result<Vec<String>, JsError> {
+    if !(seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0) {
+        return Err(JsError::new(&format!("`seed`: expected a non-negative safe integer, got {seed}")));
+    }
+    if n > 1_000_000 {
+        return Err(JsError::new(&format!("`n`: expected at most 1000000 draws, got {n}")));
+    }
+    let mut rng = crate::rng::Rng::new(seed as u64);
+    Ok((0..n).map(|_| rng.next_u64().to_string()).collect())
 }

@@ -126,3 +126,92 @@ export interface SlateInput {
   evaluationPolicyItemPositionDist?: Floats;
   nRounds?: number;
 }
+
+/** Signals a world produces; any of them can be the reward. */
+export type SignalName = "click" | "stream" | "skip" | "dwell" | "save" | "thumbsUp" | "thumbsDown" | "revenue";
+
+/** World config: every key optional; unknown keys and out-of-range values throw. */
+export interface WorldConfig {
+  seed?: number;
+  nUsers?: number;            // 1000
+  nItems?: number;            // 200
+  nTopics?: number;           // 8
+  nCreators?: number;         // 50
+  nFeatures?: number;         // 4 visible user features
+  popularitySkew?: number;    // 1.0, Zipf exponent of item popularity
+  popularityEffect?: number;  // 0.4, logit effect of popularity on liking
+  tasteStrength?: number;     // 1.5
+  noise?: number;             // 0.5
+  baseClickRate?: number;     // 0.1, average probability of liking
+  userActivitySkew?: number;  // 0, Zipf exponent of user activity
+  featureNoise?: number;      // 0.5
+  markets?: { name?: string; userShare: number; itemShare: number }[];
+  languagePenalty?: number;   // 2.0
+  positionBias?: { model?: "pbm" | "cascade"; eta?: number };
+  intent?: { samplingShare?: number; tasteLink?: number };
+  ratings?: { rate?: number; mnar?: number };
+  reward?: SignalName;        // "click"
+}
+
+/** Where a policy's scores come from. */
+export type ScoreConfig =
+  | "relevance" | "popularity" | "noise" | `model:${string}`
+  | { relevance?: number; popularity?: number; noise?: number; noiseSeed?: number; model?: string; modelWeight?: number };
+
+/** A policy (toy recommender). */
+export type PolicyConfig =
+  | { kind: "uniform" }
+  | { kind: "softmax"; beta: number; score?: ScoreConfig }
+  | { kind: "greedy"; score?: ScoreConfig }
+  | { kind: "top-k"; k: number; score?: ScoreConfig }
+  | { kind: "popularity"; power?: number }
+  | { kind: "epsilon-greedy"; epsilon: number; base: PolicyConfig }
+  | { kind: "mixture"; components: { weight: number; policy: PolicyConfig }[] }
+  | { kind: "thompson"; batchSize?: number; nSamples?: number; priorAlpha?: number; priorBeta?: number };
+
+export interface CollectOptions { nRounds: number; seed?: number; lenList?: number; reward?: SignalName }
+
+export type RewardModelConfig =
+  | { kind?: "true"; misspecification?: number; bias?: number; noise?: number; seed?: number }
+  | { kind: "tabular"; smoothing?: number }
+  | { kind: "ridge"; lambda?: number };
+
+export type RecommenderConfig =
+  | { kind?: "mf"; factors?: number; epochs?: number; learningRate?: number; regularization?: number; weighting?: "none" | "ipw"; clip?: number; seed?: number }
+  | { kind: "item-knn"; neighbors?: number; weighting?: "none" | "ipw"; clip?: number };
+
+export interface LabScenario {
+  logger: PolicyConfig;
+  target: PolicyConfig;
+  nRounds?: number;            // 10000
+  replicates?: number;         // 100
+  seed?: number;
+  /** Names (or "naive"), or { estimatorName, lambda, component, label }. */
+  estimators?: Array<StandardEstimatorName | "naive" | { estimatorName: StandardEstimatorName | "naive"; lambda?: number; component?: number; label?: string }>;
+  rewardModel?: RewardModelConfig;
+  alpha?: number;
+  /** 0 (default): normal intervals; otherwise bootstrap resamples per interval. */
+  nBootstrapSamples?: number;
+  reward?: SignalName;
+}
+
+export interface LabReplicate {
+  index: number;
+  estimates: { value: number; lower: number; upper: number; n: number }[];
+  ess: number;
+  maxWeight: number;
+}
+
+export interface LabSummary {
+  label: string;
+  estimatorName: string;
+  lambda?: number;
+  component?: number;
+  mean: number;
+  bias: number;
+  sd: number;
+  rmse: number;
+  coverage: number;
+  meanWidth: number;
+  meanSe: number;
+}

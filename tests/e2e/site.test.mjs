@@ -28,3 +28,20 @@ test('index page says so when the Wasm module cannot load', async () => {
   assert.equal(await page.locator('#wasm-result').isVisible(), false);
   await page.closeAll();
 });
+
+test('same seed, same numbers in Chromium as in node', async () => {
+  const { url } = await site();
+  const { determinismScenario } = await import('../js/determinism-scenario.mjs');
+  const rv = await import('../../pkg/receval.js');
+  const inNode = determinismScenario(rv);
+  const page = await newPage();
+  await page.goto(url);
+  // Playwright evaluates this expression through the DevTools protocol (not subject to the page's
+  // CSP); the scenario itself runs in the page's Wasm module.
+  const inBrowser = await page.evaluate(`(async () => {
+    const rv = await import('/pkg/receval.js');
+    return (${determinismScenario.toString()})(rv);
+  })()`);
+  assert.deepEqual(inBrowser, inNode);
+  await page.closeAll();
+});

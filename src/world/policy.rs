@@ -1,0 +1,709 @@
+//! Toy recommenders: policies that give *exact* action probabilities, for single items and for
+//! rankings (Plackett–Luce and friends), so that logs carry exact propensities and policy values
+//! are exact.
+//!
+//! Policy configs (JSON):
+//!
+//! | kind | fields | single item | ranking of L items |
+//! |---|---|---|---|
+//! | `uniform` | | 1/m | uniform without replacement |
+//! | `softmax` | `beta`, `score` | softmax(β·z) | Plackett–Luce with weights exp(β·z) |
+//! | `greedy` | `score` | argmax (ties share) | top-L (ties by item index) |
+//! | `top-k` | `k`, `score` | uniform over the top k | uniform ranking of the top k |
+//! | `popularity` | `power` | ∝ popularityᵖ | Plackett–Luce with those weights |
+//! | `epsilon-greedy` | `epsilon`, `base` | (1−ε)·base + ε·uniform | the whole ranking from base or uniform |
+//! | `mixture` | `components: [{weight, policy}]` | Σ weight·policy | one component per session |
+//! | `thompson` | see [`super::OnlineSpec`] | an online bandit (logging only) | |
+//!
+//! `z` is the policy's score standardized per user (zero mean, unit variance over items), so a
+//! given β means the same skew in every world whatever its click rates; β = 0 is uniform, large β
+//! near greedy, negative β deliberately bad (OBP's convention). A `score` is `"relevance"` (the
+//! true probability of liking, the default), `"popularity"`, `"noise"`, `"model:NAME"` (scores of
+//! a recommender fitted with `fitRecommender`), or a weighted blend such as
+//! `{ relevance: 1, popularity: 0.5, noise: 0.3, noiseSeed: 7 }`.
+
+use super::World;
+use super::online::OnlineSpec;
+use crate::config::{Obj, Value};
+use crate::error::{Error, Result};
+use crate::rng::{AliasTable, Rng, derive_seed};
+use std::sync::{Arc, OnceLock};
+
+/// Where a policy's scores come from: a weighted blend of standardized components.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScoreSpec {
+    /// Weight of the true relevance.
+    pub relevance: f64,
+    /// Weight of log-popularity.
+    pub popularity: f64,
+    /// Weight of fixed random noise (a model's error).
+    pub noise: f64,
+    /// Seed of the noise.
+    pub noise_seed: u64,
+    /// A registered model and its weight.
+    pub model: Option<(String, f64)>,
+}
+
+impl ScoreSpec {
+    /// The true relevance only (the default score).
+    pub fn relevance() -> Self {
+        ScoreSpec { relevance: 1.0, ..Default::default() }
+    }
+
+    fn from_value(v: Option<&Value>, path: &str) -> Result<Self> {
+        match v {
+            None => Ok(ScoreSpec::relevance()),
+            Some(Value::String(s)) => match s.as_str() {
+                "relevance" => Ok(ScoreSpec::relevance()),
+                "popularity" => Ok(ScoreSpec { popularity: 1.0, ..Default::default() }),
+                "noise" => Ok(ScoreSpec { noise: 1.0, ..Default::default() }),
+                m if m.starts_with("model:") => Ok(ScoreSpec { model: Some((m[6..].to_string(), 1.0)), ..Default::default() }),
+                other => Err(Error::invalid(
+                    path,
+                    format!(
+                        "unknown score {other:?}; expected \"relevance\", \"popularity\", \"noise\", \"model:NAME\" or an object of weights"
+                    ),
+                )),
+            },
+            Some(v @ Value::Object(_)) => {
+                let o = Obj::new(v, path)?;
+                let w = |k| o.number(k, 0.0, -100.0, 100.0);
+                let s = ScoreSpec {
+                    relevance: w("relevance")?,
+                    popularity: w("popularity")?,
+                    noise: w("noise")?,
+                    noise_seed: o.seed("noiseSeed", 0)?,
+                    model: match o.string("model")? {
+                        Some(name) => Some((name.to_string(), o.number("modelWeight", 1.0, -100.0, 100.0)?)),
+                        None => None,
+                    },
+                };
+                o.finish_with(&["relevance", "popularity", "noise", "noiseSeed", "model", "modelWeight"])?;
+                if s.relevance == 0.0 && s.popularity == 0.0 && s.noise == 0.0 && s.model.is_none() {
+                    return Err(Error::invalid(
+                        path,
+                        "expected at least one non-zero weight (relevance, popularity, noise or model)",
+                    ));
+                }
+                Ok(s)
+            }
+            Some(other) => {
+                Err(Error::invalid(path, format!("expected a score name or an object of weights, got {}", other.describe())))
+            }
+        }
+    }
+
+    /// Standardized scores for every user and item (n_users × n_items).
+    pub fn compute(&self, world: &World) -> Result<Vec<f64>> {
+        let (nu, ni) = (world.n_users(), world.n_items());
+        let mut out = vec![0.0; nu * ni];
+        let mut add = |w: f64, f: &dyn Fn(usize, usize) -> f64| {
+            if w == 0.0 {
+                return;
+            }
+            let mut row = vec![0.0; ni];
+            for u in 0..nu {
+                row.iter_mut().enumerate().for_each(|(i, x)| *x = f(u, i));
+                standardize(&mut row);
+                for (o, x) in out[u * ni..(u + 1) * ni].iter_mut().zip(&row) {
+                    *o += w * x;
+                }
+            }
+        };
+        add(self.relevance, &|u, i| world.rel(u, i));
+        add(self.popularity, &|_, i| world.popularity_z()[i]);
+        if self.noise != 0.0 {
+            let seed = derive_seed(self.noise_seed, 0x5c0e);
+            add(self.noise, &|u, i| {
+                let mut r = Rng::new(derive_seed(seed, (u * ni + i) as u64));
+                r.normal()
+            });
+        }
+        if let Some((name, w)) = &self.model {
+            let m = world.model(name)?;
+            add(*w, &|u, i| m[u * ni + i]);
+        }
+        for u in 0..nu {
+            standardize(&mut out[u * ni..(u + 1) * ni]);
+        }
+        Ok(out)
+    }
+}
+
+/// Zero mean, unit variance (population sd); all zeros when constant.
+fn standardize(xs: &mut [f64]) {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let sd = (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n).sqrt();
+    for x in xs.iter_mut() {
+        *x = if sd > 1e-12 { (*x - m) / sd } else { 0.0 };
+    }
+}
+
+/// A policy config.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicySpec {
+    /// Uniformly random.
+    Uniform,
+    /// Softmax (single items) / Plackett–Luce (rankings) over β·score.
+    Softmax {
+        /// Inverse temperature.
+        beta: f64,
+        /// Score.
+        score: ScoreSpec,
+    },
+    /// The best item / the top-L items.
+    Greedy {
+        /// Score.
+        score: ScoreSpec,
+    },
+    /// Uniform over the top k items.
+    TopK {
+        /// How many.
+        k: usize,
+        /// Score.
+        score: ScoreSpec,
+    },
+    /// Proportional to popularity^power.
+    Popularity {
+        /// Exponent.
+        power: f64,
+    },
+    /// Base policy with probability 1 − ε, uniform with probability ε.
+    EpsilonGreedy {
+        /// Exploration probability.
+        epsilon: f64,
+        /// Base policy.
+        base: Box<PolicySpec>,
+    },
+    /// A mixture: each session follows one component, chosen with its weight.
+    Mixture {
+        /// (weight, policy); weights are positive and sum to 1.
+        components: Vec<(f64, PolicySpec)>,
+    },
+    /// An online bandit (logging only).
+    Online(OnlineSpec),
+}
+
+const KINDS: &[&str] = &["uniform", "softmax", "greedy", "top-k", "popularity", "epsilon-greedy", "mixture", "thompson"];
+
+impl PolicySpec {
+    /// Parse a policy config at `path` (e.g. "policy").
+    pub fn from_value(v: &Value, path: &str) -> Result<Self> {
+        let o = Obj::new(v, path)?;
+        let kind = match o.get("kind") {
+            Some(Value::String(s)) => s.as_str(),
+            Some(other) => {
+                return Err(Error::invalid(
+                    o.path_of("kind"),
+                    format!("expected one of {}, got {}", KINDS.join(", "), other.describe()),
+                ));
+            }
+            None => return Err(Error::invalid(o.path_of("kind"), format!("is required: expected one of {}", KINDS.join(", ")))),
+        };
+        let spec = match kind {
+            "uniform" => {
+                o.finish_with(&["kind"])?;
+                PolicySpec::Uniform
+            }
+            "softmax" => {
+                let s = PolicySpec::Softmax {
+                    beta: o.required_number("beta", -1000.0, 1000.0)?,
+                    score: ScoreSpec::from_value(o.get("score"), &o.path_of("score"))?,
+                };
+                o.finish_with(&["kind", "beta", "score"])?;
+                s
+            }
+            "greedy" => {
+                let s = PolicySpec::Greedy { score: ScoreSpec::from_value(o.get("score"), &o.path_of("score"))? };
+                o.finish_with(&["kind", "score"])?;
+                s
+            }
+            "top-k" => {
+                let s = PolicySpec::TopK {
+                    k: o.integer("k", 10, 1, 1_000_000)? as usize,
+                    score: ScoreSpec::from_value(o.get("score"), &o.path_of("score"))?,
+                };
+                o.finish_with(&["kind", "k", "score"])?;
+                s
+            }
+            "popularity" => {
+                let s = PolicySpec::Popularity { power: o.number("power", 1.0, 0.0, 10.0)? };
+                o.finish_with(&["kind", "power"])?;
+                s
+            }
+            "epsilon-greedy" => {
+                let base = o.get("base").ok_or_else(|| Error::invalid(o.path_of("base"), "is required: expected a policy"))?;
+                let s = PolicySpec::EpsilonGreedy {
+                    epsilon: o.required_number("epsilon", 0.0, 1.0)?,
+                    base: Box::new(PolicySpec::from_value(base, &o.path_of("base"))?),
+                };
+                o.finish_with(&["kind", "epsilon", "base"])?;
+                s
+            }
+            "mixture" => {
+                let comps = o.array("components")?.ok_or_else(|| {
+                    Error::invalid(
+                        o.path_of("components"),
+                        "is required: expected [{ weight, policy }, …] with positive weights that sum to 1",
+                    )
+                })?;
+                if comps.is_empty() {
+                    return Err(Error::invalid(o.path_of("components"), "expected at least one component"));
+                }
+                let mut components = Vec::new();
+                for (i, c) in comps.iter().enumerate() {
+                    let p = format!("{}[{i}]", o.path_of("components"));
+                    let co = Obj::new(c, &p)?;
+                    let weight = co.required_number("weight", f64::NEG_INFINITY, f64::INFINITY)?;
+                    if !(weight > 0.0 && weight <= 1.0) {
+                        return Err(Error::invalid(
+                            co.path_of("weight"),
+                            format!("mixture weights are positive and sum to 1; got {weight}"),
+                        ));
+                    }
+                    let pv =
+                        co.get("policy").ok_or_else(|| Error::invalid(co.path_of("policy"), "is required: expected a policy"))?;
+                    components.push((weight, PolicySpec::from_value(pv, &co.path_of("policy"))?));
+                    co.finish_with(&["weight", "policy"])?;
+                }
+                let total: f64 = components.iter().map(|c| c.0).sum();
+                if (total - 1.0).abs() > 1e-9 {
+                    return Err(Error::invalid(
+                        o.path_of("components"),
+                        format!("mixture weights are positive and sum to 1; they sum to {total}"),
+                    ));
+                }
+                o.finish_with(&["kind", "components"])?;
+                PolicySpec::Mixture { components }
+            }
+            "thompson" => PolicySpec::Online(OnlineSpec::from_obj(&o)?),
+            other => {
+                return Err(Error::invalid(
+                    o.path_of("kind"),
+                    format!("unknown policy kind {other:?}; expected one of {}", KINDS.join(", ")),
+                ));
+            }
+        };
+        Ok(spec)
+    }
+
+    /// A uniform randomized bucket of share `bucket` next to `production`.
+    pub fn with_random_bucket(production: PolicySpec, bucket: f64) -> PolicySpec {
+        if bucket <= 0.0 {
+            return production;
+        }
+        if bucket >= 1.0 {
+            return PolicySpec::Uniform;
+        }
+        PolicySpec::Mixture { components: vec![(1.0 - bucket, production), (bucket, PolicySpec::Uniform)] }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Uniform,
+    /// Plackett–Luce / softmax with these logits (n_users × n_items).
+    Logits(Arc<Vec<f64>>),
+    /// Plackett–Luce with the same weights for every user.
+    Weights(Arc<Vec<f64>>),
+    /// Deterministic order by score (ties by index).
+    Greedy(Arc<Vec<f64>>),
+    /// Uniform over the top k by score.
+    TopK(usize, Arc<Vec<f64>>),
+    Mixture(Vec<(f64, Node)>),
+}
+
+/// A compiled policy: exact probabilities for every user of a world.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    spec: PolicySpec,
+    node: Node,
+    n_items: usize,
+    /// Single-item probabilities (n_users × n_items), computed once.
+    table: Arc<Vec<f64>>,
+    /// Tables of the top-level mixture components (for recording which one acted).
+    component_tables: Vec<(f64, Arc<Vec<f64>>)>,
+    /// Alias tables of the components, built on first use and shared by clones.
+    alias: Arc<OnceLock<Vec<AliasTable>>>,
+}
+
+/// Largest number of prefixes enumerated for exact item-position marginals of one user.
+pub const ENUMERATION_LIMIT: f64 = 2.0e6;
+
+impl Policy {
+    /// Compile a spec against a world.
+    pub fn compile(world: &World, spec: &PolicySpec) -> Result<Policy> {
+        let node = compile_node(world, spec)?;
+        let (nu, ni) = (world.n_users(), world.n_items());
+        let table = Arc::new(node_table(&node, nu, ni));
+        let component_tables = match &node {
+            Node::Mixture(parts) => parts.iter().map(|(w, n)| (*w, Arc::new(node_table(n, nu, ni)))).collect(),
+            _ => vec![(1.0, table.clone())],
+        };
+        Ok(Policy { spec: spec.clone(), node, n_items: ni, table, component_tables, alias: Arc::new(OnceLock::new()) })
+    }
+
+    /// Parse and compile.
+    pub fn from_value(world: &World, v: &Value, path: &str) -> Result<Policy> {
+        Policy::compile(world, &PolicySpec::from_value(v, path)?)
+    }
+
+    /// The spec.
+    pub fn spec(&self) -> &PolicySpec {
+        &self.spec
+    }
+
+    /// Single-item probabilities, n_users × n_items.
+    pub fn table(&self) -> Result<&[f64]> {
+        Ok(&self.table)
+    }
+
+    /// π(· | u) for single items.
+    pub fn probs(&self, u: usize) -> &[f64] {
+        &self.table[u * self.n_items..(u + 1) * self.n_items]
+    }
+
+    /// The top-level components (weight, single-item table); one component of weight 1 unless
+    /// the policy is a mixture (ε-greedy is a mixture of its base and uniform).
+    pub(crate) fn components(&self) -> &[(f64, Arc<Vec<f64>>)] {
+        &self.component_tables
+    }
+
+    /// Alias tables (one per component) for O(1) single-item draws.
+    pub(crate) fn alias_tables(&self) -> &[AliasTable] {
+        self.alias.get_or_init(|| self.component_tables.iter().map(|(_, t)| AliasTable::new(t, self.n_items)).collect())
+    }
+
+    /// Sample a ranking of `len` items for user u; returns the items and the top-level component.
+    pub fn sample_ranking(&self, u: usize, len: usize, rng: &mut Rng) -> Result<(Vec<usize>, usize)> {
+        self.check_len(len)?;
+        match &self.node {
+            Node::Mixture(parts) => {
+                let c = rng.categorical(&parts.iter().map(|p| p.0).collect::<Vec<_>>());
+                Ok((sample_node(&parts[c].1, u, len, self.n_items, rng)?, c))
+            }
+            n => Ok((sample_node(n, u, len, self.n_items, rng)?, 0)),
+        }
+    }
+
+    fn check_len(&self, len: usize) -> Result<()> {
+        if len == 0 || len > self.n_items {
+            return Err(Error::invalid("lenList", format!("expected 1 ≤ lenList ≤ nItems ({}), got {len}", self.n_items)));
+        }
+        Ok(())
+    }
+
+    /// Probability of each prefix of `slate` (entry k: the first k+1 items, in order) for user u.
+    /// The last entry is the whole-slate probability.
+    pub fn prefix_probs(&self, u: usize, slate: &[usize]) -> Vec<f64> {
+        prefix_node(&self.node, u, slate, self.n_items)
+    }
+
+    /// Exact item-position marginals P(item a at position k | u), flat n_items × len.
+    pub fn marginals(&self, u: usize, len: usize) -> Result<Vec<f64>> {
+        self.check_len(len)?;
+        marginals_node(&self.node, u, len, self.n_items)
+    }
+
+    /// Probability of each item at position k given the items above it (the conditional that
+    /// Cascade-DR's `evaluation_policy_action_dist` holds), flat len × n_items.
+    pub fn conditionals(&self, u: usize, slate: &[usize]) -> Vec<f64> {
+        let ni = self.n_items;
+        let mut out = vec![0.0; slate.len() * ni];
+        let prefix = self.prefix_probs(u, slate);
+        let mut ext = slate.to_vec();
+        for k in 0..slate.len() {
+            let above = if k == 0 { 1.0 } else { prefix[k - 1] };
+            if above <= 0.0 {
+                continue;
+            }
+            for a in 0..ni {
+                if slate[..k].contains(&a) {
+                    continue;
+                }
+                ext[k] = a;
+                let p = prefix_node(&self.node, u, &ext[..=k], ni)[k];
+                out[k * ni + a] = p / above;
+            }
+            ext[k] = slate[k];
+        }
+        out
+    }
+}
+
+fn compile_node(world: &World, spec: &PolicySpec) -> Result<Node> {
+    Ok(match spec {
+        PolicySpec::Uniform => Node::Uniform,
+        PolicySpec::Softmax { beta, score } => {
+            let mut z = score.compute(world)?;
+            z.iter_mut().for_each(|x| *x *= beta);
+            Node::Logits(Arc::new(z))
+        }
+        PolicySpec::Greedy { score } => Node::Greedy(Arc::new(score.compute(world)?)),
+        PolicySpec::TopK { k, score } => {
+            if *k > world.n_items() {
+                return Err(Error::invalid("k", format!("expected k ≤ nItems ({}), got {k}", world.n_items())));
+            }
+            Node::TopK(*k, Arc::new(score.compute(world)?))
+        }
+        PolicySpec::Popularity { power } => {
+            Node::Weights(Arc::new(world.popularity().iter().map(|p| crate::math::powf(*p, *power)).collect()))
+        }
+        PolicySpec::EpsilonGreedy { epsilon, base } => {
+            let b = compile_node(world, base)?;
+            if *epsilon == 0.0 {
+                b
+            } else if *epsilon == 1.0 {
+                Node::Uniform
+            } else {
+                Node::Mixture(vec![(1.0 - epsilon, b), (*epsilon, Node::Uniform)])
+            }
+        }
+        PolicySpec::Mixture { components } => {
+            Node::Mixture(components.iter().map(|(w, p)| Ok((*w, compile_node(world, p)?))).collect::<Result<_>>()?)
+        }
+        PolicySpec::Online(o) => {
+            return Err(Error::unsupported(
+                "policy.kind",
+                format!(
+                    "{} is an online bandit: its action probabilities change as it learns, so it can be a logging policy (collect) but has no fixed action distribution or value",
+                    o.kind_name()
+                ),
+            ));
+        }
+    })
+}
+
+/// Items sorted by descending score, ties by index.
+fn order(scores: &[f64]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    idx
+}
+
+fn softmax_into(logits: &[f64], out: &mut [f64]) {
+    let m = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut z = 0.0;
+    for (o, l) in out.iter_mut().zip(logits) {
+        *o = crate::math::exp(l - m);
+        z += *o;
+    }
+    out.iter_mut().for_each(|o| *o /= z);
+}
+
+fn node_table(node: &Node, nu: usize, ni: usize) -> Vec<f64> {
+    let mut t = Vec::with_capacity(nu * ni);
+    for u in 0..nu {
+        t.extend(node_row(node, u, ni));
+    }
+    t
+}
+
+/// π(· | u) of a node (single item).
+fn node_row(node: &Node, u: usize, ni: usize) -> Vec<f64> {
+    let mut row = vec![0.0; ni];
+    match node {
+        Node::Uniform => row.iter_mut().for_each(|x| *x = 1.0 / ni as f64),
+        Node::Logits(l) => softmax_into(&l[u * ni..(u + 1) * ni], &mut row),
+        Node::Weights(w) => {
+            let z: f64 = w.iter().sum();
+            row.iter_mut().zip(w.iter()).for_each(|(x, w)| *x = w / z);
+        }
+        Node::Greedy(s) => {
+            let s = &s[u * ni..(u + 1) * ni];
+            let m = s.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let ties = s.iter().filter(|&&x| x == m).count() as f64;
+            row.iter_mut().zip(s).for_each(|(x, &v)| *x = if v == m { 1.0 / ties } else { 0.0 });
+        }
+        Node::TopK(k, s) => {
+            for &i in order(&s[u * ni..(u + 1) * ni]).iter().take(*k) {
+                row[i] = 1.0 / *k as f64;
+            }
+        }
+        Node::Mixture(parts) => {
+            for (w, n) in parts {
+                row.iter_mut().zip(node_row(n, u, ni)).for_each(|(x, p)| *x += w * p);
+            }
+        }
+    }
+    row
+}
+
+/// Plackett–Luce weights of a node for user u (None for non-PL nodes).
+fn pl_weights(node: &Node, u: usize, ni: usize) -> Option<Vec<f64>> {
+    match node {
+        Node::Logits(l) => {
+            let l = &l[u * ni..(u + 1) * ni];
+            let m = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            Some(l.iter().map(|x| crate::math::exp(x - m)).collect())
+        }
+        Node::Weights(w) => Some(w.to_vec()),
+        _ => None,
+    }
+}
+
+fn sample_node(node: &Node, u: usize, len: usize, ni: usize, rng: &mut Rng) -> Result<Vec<usize>> {
+    let uniform_from = |pool: &mut Vec<usize>, rng: &mut Rng| -> Vec<usize> {
+        (0..len)
+            .map(|_| {
+                let j = rng.below(pool.len());
+                pool.swap_remove(j)
+            })
+            .collect()
+    };
+    Ok(match node {
+        Node::Uniform => uniform_from(&mut (0..ni).collect(), rng),
+        Node::Greedy(s) => order(&s[u * ni..(u + 1) * ni]).into_iter().take(len).collect(),
+        Node::TopK(k, s) => {
+            if *k < len {
+                return Err(Error::invalid(
+                    "k",
+                    format!("a top-k policy ranks only its top k = {k} items; lenList = {len} needs k ≥ lenList"),
+                ));
+            }
+            uniform_from(&mut order(&s[u * ni..(u + 1) * ni]).into_iter().take(*k).collect(), rng)
+        }
+        Node::Mixture(parts) => {
+            let c = rng.categorical(&parts.iter().map(|p| p.0).collect::<Vec<_>>());
+            sample_node(&parts[c].1, u, len, ni, rng)?
+        }
+        pl => {
+            let mut w = pl_weights(pl, u, ni).unwrap_or_default();
+            let mut out = Vec::with_capacity(len);
+            for _ in 0..len {
+                let total: f64 = w.iter().sum();
+                let mut x = rng.uniform() * total;
+                let mut pick = w.iter().rposition(|&v| v > 0.0).unwrap_or(0);
+                for (i, &v) in w.iter().enumerate() {
+                    if v > 0.0 && x < v {
+                        pick = i;
+                        break;
+                    }
+                    x -= v;
+                }
+                out.push(pick);
+                w[pick] = 0.0;
+            }
+            out
+        }
+    })
+}
+
+fn prefix_node(node: &Node, u: usize, slate: &[usize], ni: usize) -> Vec<f64> {
+    let len = slate.len();
+    let distinct = (1..len).all(|k| !slate[..k].contains(&slate[k]));
+    let mut out = vec![0.0; len];
+    if !distinct {
+        return out;
+    }
+    match node {
+        Node::Uniform => {
+            let mut p = 1.0;
+            for (k, o) in out.iter_mut().enumerate() {
+                p /= (ni - k) as f64;
+                *o = p;
+            }
+        }
+        Node::Greedy(s) => {
+            let top = order(&s[u * ni..(u + 1) * ni]);
+            for k in 0..len {
+                out[k] = if slate[..=k] == top[..=k] { 1.0 } else { 0.0 };
+            }
+        }
+        Node::TopK(k, s) => {
+            let top: Vec<usize> = order(&s[u * ni..(u + 1) * ni]).into_iter().take(*k).collect();
+            let mut p = 1.0;
+            for j in 0..len {
+                if !top.contains(&slate[j]) || j >= *k {
+                    p = 0.0;
+                } else {
+                    p /= (*k - j) as f64;
+                }
+                out[j] = p;
+            }
+        }
+        Node::Mixture(parts) => {
+            for (w, n) in parts {
+                out.iter_mut().zip(prefix_node(n, u, slate, ni)).for_each(|(o, p)| *o += w * p);
+            }
+        }
+        pl => {
+            let w = pl_weights(pl, u, ni).unwrap_or_default();
+            let mut rest: f64 = w.iter().sum();
+            let mut p = 1.0;
+            for k in 0..len {
+                p *= if rest > 0.0 { w[slate[k]] / rest } else { 0.0 };
+                rest -= w[slate[k]];
+                out[k] = p;
+            }
+        }
+    }
+    out
+}
+
+fn marginals_node(node: &Node, u: usize, len: usize, ni: usize) -> Result<Vec<f64>> {
+    let mut out = vec![0.0; ni * len];
+    match node {
+        Node::Uniform => out.iter_mut().for_each(|x| *x = 1.0 / ni as f64),
+        Node::Greedy(s) => {
+            for (k, &i) in order(&s[u * ni..(u + 1) * ni]).iter().take(len).enumerate() {
+                out[i * len + k] = 1.0;
+            }
+        }
+        Node::TopK(k, s) => {
+            if *k < len {
+                return Err(Error::invalid(
+                    "k",
+                    format!("a top-k policy ranks only its top k = {k} items; lenList = {len} needs k ≥ lenList"),
+                ));
+            }
+            for &i in order(&s[u * ni..(u + 1) * ni]).iter().take(*k) {
+                for p in 0..len {
+                    out[i * len + p] = 1.0 / *k as f64;
+                }
+            }
+        }
+        Node::Mixture(parts) => {
+            for (w, n) in parts {
+                out.iter_mut().zip(marginals_node(n, u, len, ni)?).for_each(|(o, p)| *o += w * p);
+            }
+        }
+        pl => {
+            let w = pl_weights(pl, u, ni).unwrap_or_default();
+            let work = (0..len.saturating_sub(1)).fold(ni as f64, |acc, k| acc * (ni - k - 1) as f64);
+            if work > ENUMERATION_LIMIT {
+                return Err(Error::unsupported(
+                    "lenList",
+                    format!(
+                        "exact item-position probabilities of a Plackett–Luce ranking enumerate every prefix: {work:e} for {ni} items and lenList {len}, above the limit {ENUMERATION_LIMIT:e}; use fewer items or a shorter list"
+                    ),
+                ));
+            }
+            let total: f64 = w.iter().sum();
+            let mut used = vec![false; ni];
+            pl_enumerate(&w, total, 1.0, 0, len, &mut used, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+/// Depth-first enumeration of Plackett–Luce prefixes: at `depth` with prefix probability `p` and
+/// remaining weight `rest`, add each next item's probability to its marginal and recurse.
+fn pl_enumerate(w: &[f64], rest: f64, p: f64, depth: usize, len: usize, used: &mut [bool], out: &mut [f64]) {
+    if p == 0.0 || rest <= 0.0 {
+        return;
+    }
+    for a in 0..w.len() {
+        if used[a] || w[a] == 0.0 {
+            continue;
+        }
+        let q = p * w[a] / rest;
+        out[a * len + depth] += q;
+        if depth + 1 < len {
+            used[a] = true;
+            pl_enumerate(w, rest - w[a], q, depth + 1, len, used, out);
+            used[a] = false;
+        }
+    }
+}

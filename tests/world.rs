@@ -1,0 +1,289 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The simulated world's promises: exact propensities (single items and rankings), exact policy
+//! values (checked against large Monte-Carlo runs within their standard errors), determinism,
+//! and the end-to-end contract with the estimators.
+
+use receval::config::Value;
+use receval::estimators::{IntervalMethod, estimate_interval, estimate_policy_value};
+use receval::world::{CollectOptions, Log, Policy, PolicySpec, ScoreSpec, Signal, World, WorldConfig};
+use std::sync::Arc;
+
+fn world(c: WorldConfig) -> Arc<World> {
+    Arc::new(World::new(c).unwrap())
+}
+
+fn softmax(beta: f64) -> PolicySpec {
+    PolicySpec::Softmax { beta, score: ScoreSpec::relevance() }
+}
+
+fn collect(w: &Arc<World>, spec: &PolicySpec, n: usize, seed: u64, len: usize) -> Log {
+    Log::collect(w.clone(), spec, &CollectOptions { n_rounds: n, seed, len_list: len, reward: None }).unwrap()
+}
+
+/// Pearson chi-square of observed counts against expected counts (cells with expectation ≥ 5).
+fn chi_square(observed: &[f64], expected: &[f64]) -> (f64, usize) {
+    let mut chi = 0.0;
+    let mut cells = 0;
+    for (o, e) in observed.iter().zip(expected) {
+        if *e >= 5.0 {
+            chi += (o - e) * (o - e) / e;
+            cells += 1;
+        }
+    }
+    (chi, cells)
+}
+
+/// Upper 0.1% point of chi-square with `df` degrees of freedom (Wilson–Hilferty).
+fn chi2_999(df: usize) -> f64 {
+    let d = df as f64;
+    let z = 3.090232; // Φ⁻¹(0.999)
+    d * (1.0 - 2.0 / (9.0 * d) + z * (2.0 / (9.0 * d)).sqrt()).powi(3)
+}
+
+#[test]
+fn single_item_propensities_are_exact() {
+    let w = world(WorldConfig { n_users: 4, n_items: 6, user_activity_skew: 1.0, ..Default::default() });
+    let spec = PolicySpec::with_random_bucket(softmax(2.0), 0.2);
+    let policy = Policy::compile(&w, &spec).unwrap();
+    let n = 60_000;
+    let log = collect(&w, &spec, n, 1, 1);
+    let (nu, ni) = (4, 6);
+    let mut observed = vec![0.0; nu * ni];
+    for r in 0..n {
+        let (u, a) = (log.user[r] as usize, log.action[r] as usize);
+        observed[u * ni + a] += 1.0;
+        assert_eq!(log.pscore[r], policy.probs(u)[a], "logged pscore is the policy's probability");
+    }
+    let expected: Vec<f64> = (0..nu * ni).map(|x| n as f64 * w.arrival()[x / ni] * policy.probs(x / ni)[x % ni]).collect();
+    let (chi, cells) = chi_square(&observed, &expected);
+    assert!(chi < chi2_999(cells - 1), "chi-square {chi} over {cells} cells");
+    // the mixture records its component: about 20% of rounds came from the uniform bucket
+    let bucket = log.component.iter().filter(|&&c| c == 1).count() as f64 / n as f64;
+    assert!((bucket - 0.2).abs() < 4.0 * (0.2f64 * 0.8 / n as f64).sqrt(), "bucket share {bucket}");
+}
+
+#[test]
+fn slate_propensities_match_enumeration_and_frequencies() {
+    let w = world(WorldConfig { n_users: 2, n_items: 5, ..Default::default() });
+    let spec = PolicySpec::Mixture { components: vec![(0.7, softmax(1.5)), (0.3, PolicySpec::Uniform)] };
+    let policy = Policy::compile(&w, &spec).unwrap();
+    let (m, l) = (5usize, 3usize);
+    let mut slates = Vec::new();
+    for a in 0..m {
+        for b in 0..m {
+            for c in 0..m {
+                if a != b && b != c && a != c {
+                    slates.push(vec![a, b, c]);
+                }
+            }
+        }
+    }
+    for u in 0..2 {
+        let probs: Vec<f64> = slates.iter().map(|s| policy.prefix_probs(u, s)[l - 1]).collect();
+        assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-12, "slate probabilities sum to 1");
+        let marg = policy.marginals(u, l).unwrap();
+        for a in 0..m {
+            for k in 0..l {
+                let enumerated: f64 = slates.iter().zip(&probs).filter(|(s, _)| s[k] == a).map(|(_, p)| p).sum();
+                assert!((marg[a * l + k] - enumerated).abs() < 1e-12);
+            }
+        }
+        // prefix probabilities are sums of whole-slate probabilities
+        let s = &slates[7];
+        let prefix = policy.prefix_probs(u, s);
+        let first_two: f64 = slates.iter().zip(&probs).filter(|(t, _)| t[..2] == s[..2]).map(|(_, p)| p).sum();
+        assert!((prefix[1] - first_two).abs() < 1e-12);
+    }
+    // sampled slates follow the logged whole-slate probabilities
+    let n = 40_000;
+    let log = collect(&w, &spec, n, 3, l);
+    let mut observed = vec![0.0; 2 * slates.len()];
+    let mut expected = vec![0.0; 2 * slates.len()];
+    for round in 0..n {
+        let rows = round * l..(round + 1) * l;
+        let s: Vec<usize> = rows.clone().map(|r| log.action[r] as usize).collect();
+        let u = log.user[round * l] as usize;
+        let idx = slates.iter().position(|t| *t == s).unwrap();
+        observed[u * slates.len() + idx] += 1.0;
+        assert!((log.pscore_slate[round * l] - policy.prefix_probs(u, &s)[l - 1]).abs() < 1e-15);
+    }
+    for u in 0..2 {
+        for (i, s) in slates.iter().enumerate() {
+            expected[u * slates.len() + i] = n as f64 * w.arrival()[u] * policy.prefix_probs(u, s)[l - 1];
+        }
+    }
+    let (chi, cells) = chi_square(&observed, &expected);
+    assert!(chi < chi2_999(cells - 1), "chi-square {chi} over {cells} cells");
+}
+
+#[test]
+fn policy_value_matches_monte_carlo_for_every_signal() {
+    let w = world(WorldConfig {
+        n_users: 300,
+        n_items: 40,
+        intent: receval::world::IntentConfig { sampling_share: 0.3, taste_link: 1.0 },
+        ..Default::default()
+    });
+    let spec = softmax(1.0);
+    let policy = Policy::compile(&w, &spec).unwrap();
+    let n = 200_000;
+    let log = collect(&w, &spec, n, 5, 1);
+    for s in Signal::ALL {
+        let truth = w.policy_value(&policy, s).unwrap();
+        let xs = log.signal(s);
+        let m = receval::stats::mean(xs);
+        let se = receval::stats::std_dev(xs) / (n as f64).sqrt();
+        assert!((m - truth).abs() < 4.0 * se + 1e-12, "{}: MC {m} ± {se} vs exact {truth}", s.name());
+    }
+}
+
+#[test]
+fn ranking_values_are_exact_under_both_click_models() {
+    for model in ["pbm", "cascade"] {
+        let cfg = WorldConfig::from_value(&Value::object([
+            ("nUsers", Value::from(50.0)),
+            ("nItems", Value::from(8.0)),
+            ("positionBias", Value::object([("model", Value::from(model)), ("eta", Value::from(1.2))])),
+        ]))
+        .unwrap();
+        let w = world(cfg);
+        let spec = PolicySpec::with_random_bucket(softmax(2.0), 0.1);
+        let policy = Policy::compile(&w, &spec).unwrap();
+        let exact = w.ranking_value(&policy, 3, Signal::Click, 0, 0).unwrap();
+        assert!(exact.exact);
+        let n = 100_000;
+        let log = collect(&w, &spec, n, 9, 3);
+        let per_round: Vec<f64> = log.reward.chunks_exact(3).map(|c| c.iter().sum()).collect();
+        let m = receval::stats::mean(&per_round);
+        let se = receval::stats::std_dev(&per_round) / (n as f64).sqrt();
+        assert!((m - exact.value).abs() < 4.0 * se, "{model}: MC {m} ± {se} vs exact {}", exact.value);
+    }
+}
+
+#[test]
+fn worlds_and_logs_are_deterministic() {
+    let cfg = WorldConfig { n_users: 100, n_items: 30, seed: 42, ..Default::default() };
+    let (a, b) = (world(cfg.clone()), world(cfg));
+    let spec = softmax(3.0);
+    let (la, lb) = (collect(&a, &spec, 1000, 7, 1), collect(&b, &spec, 1000, 7, 1));
+    assert_eq!(la.action, lb.action);
+    assert_eq!(la.reward, lb.reward);
+    assert_eq!(la.pscore, lb.pscore);
+    let lc = collect(&a, &spec, 1000, 8, 1);
+    assert_ne!(la.action, lc.action);
+}
+
+#[test]
+fn ipw_recovers_a_new_policy_from_biased_logs_and_the_naive_mean_does_not() {
+    let w = world(WorldConfig { n_users: 500, n_items: 50, popularity_effect: 0.8, ..Default::default() });
+    // target: surfaces the tail (relevance minus popularity)
+    let target = PolicySpec::Softmax { beta: 2.0, score: ScoreSpec { relevance: 1.0, popularity: -1.0, ..Default::default() } };
+    let target_policy = Policy::compile(&w, &target).unwrap();
+    let truth = w.policy_value(&target_policy, Signal::Click).unwrap();
+    let production =
+        PolicySpec::Softmax { beta: 3.0, score: ScoreSpec { relevance: 1.0, popularity: 1.0, ..Default::default() } };
+    for (label, logger) in [
+        ("uniform", PolicySpec::Uniform),
+        ("softmax", production.clone()),
+        ("1% bucket", PolicySpec::with_random_bucket(production.clone(), 0.01)),
+    ] {
+        let log = collect(&w, &logger, 50_000, 11, 1);
+        let data = log.bandit_data(&target_policy, None).unwrap();
+        let v = data.view().unwrap();
+        let iv = estimate_interval("ipw", &v, None, IntervalMethod::Normal { alpha: 6.3e-5 }).unwrap(); // ±4 se
+        assert!(iv.lower <= truth && truth <= iv.upper, "{label}: IPW {iv:?} vs truth {truth}");
+        let ipw = estimate_policy_value("ipw", &v, None).unwrap();
+        assert!(ipw.is_finite());
+        if label != "uniform" {
+            let naive = log.naive_value();
+            let se = receval::stats::std_dev(&log.reward) / (log.n_rows() as f64).sqrt();
+            assert!((naive - truth).abs() > 10.0 * se, "{label}: naive {naive} should miss {truth} by far");
+        }
+    }
+}
+
+#[test]
+fn thompson_logger_logs_the_propensities_it_used() {
+    let w = world(WorldConfig { n_users: 200, n_items: 10, ..Default::default() });
+    let spec = PolicySpec::from_value(
+        &Value::object([("kind", Value::from("thompson")), ("batchSize", Value::from(500.0)), ("nSamples", Value::from(400.0))]),
+        "policy",
+    )
+    .unwrap();
+    let log = collect(&w, &spec, 5000, 2, 1);
+    let pi_b = log.pi_b().unwrap();
+    for r in 0..log.n_rows() {
+        assert!(log.pscore[r] > 0.0);
+        assert_eq!(log.pscore[r], pi_b[r * 10 + log.action[r] as usize]);
+    }
+    // it learns: the last batch puts more mass on the best item than the first
+    let best = (0..10).max_by(|&a, &b| {
+        let va: f64 = (0..200).map(|u| w.arrival()[u] * w.rel(u, a)).sum();
+        let vb: f64 = (0..200).map(|u| w.arrival()[u] * w.rel(u, b)).sum();
+        va.total_cmp(&vb)
+    });
+    let best = best.unwrap();
+    assert!(pi_b[(log.n_rows() - 1) * 10 + best] > pi_b[best]);
+    // an online bandit has no fixed value
+    assert!(Policy::compile(&w, &spec).is_err());
+}
+
+#[test]
+fn bad_configs_are_clear_errors() {
+    let cases = [
+        (Value::object([("kind", Value::from("softmax"))]), "policy.beta"),
+        (Value::object([("kind", Value::from("softmx")), ("beta", Value::from(1.0))]), "policy.kind"),
+        (
+            Value::object([
+                ("kind", Value::from("mixture")),
+                (
+                    "components",
+                    Value::Array(vec![
+                        Value::object([
+                            ("weight", Value::from(0.5)),
+                            ("policy", Value::object([("kind", Value::from("uniform"))])),
+                        ]),
+                        Value::object([
+                            ("weight", Value::from(0.6)),
+                            ("policy", Value::object([("kind", Value::from("uniform"))])),
+                        ]),
+                    ]),
+                ),
+            ]),
+            "policy.components",
+        ),
+        (
+            Value::object([
+                ("kind", Value::from("epsilon-greedy")),
+                ("epsilon", Value::from(1.5)),
+                ("base", Value::object([("kind", Value::from("uniform"))])),
+            ]),
+            "policy.epsilon",
+        ),
+        (
+            Value::object([("kind", Value::from("softmax")), ("beta", Value::from(1.0)), ("score", Value::from("model:none"))]),
+            "score.model",
+        ),
+    ];
+    let w = world(WorldConfig { n_users: 10, n_items: 5, ..Default::default() });
+    for (v, arg) in cases {
+        let e = Policy::from_value(&w, &v, "policy").unwrap_err();
+        assert_eq!(e.argument(), arg, "{e}");
+    }
+    let e = Policy::from_value(
+        &w,
+        &Value::object([
+            ("kind", Value::from("mixture")),
+            (
+                "components",
+                Value::Array(vec![Value::object([
+                    ("weight", Value::from(-1.0)),
+                    ("policy", Value::object([("kind", Value::from("uniform"))])),
+                ])]),
+            ),
+        ]),
+        "policy",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("positive and sum to 1"), "{e}");
+}
