@@ -74,6 +74,9 @@ export function startServer({ dir = join(ROOT, 'www'), port = 8000, host = '127.
       'Content-Security-Policy': CSP,
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-cache',
+      // Public, static teaching material: pages on other origins may load the embed script
+      // (<receval-lesson>), which is a module and so fetched with CORS.
+      'Access-Control-Allow-Origin': '*',
       ...headers,
     });
     if (req.method === 'HEAD') return res.end();

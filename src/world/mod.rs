@@ -11,7 +11,8 @@
 //!   than a *listening* one.
 //! * **Relevance**: user u *likes* item i, when they look at it, with probability
 //!   `rel(u, i) = σ(b₀ + tasteStrength·⟨taste_u, topics_i⟩ + popularityEffect·z_pop(i) + noise·ε_ui
-//!   − languagePenalty·[market differs])`, with b₀ set so that the average is `baseClickRate`.
+//!   − languagePenalty·[market differs])`, with b₀ set so that the average is `baseClickRate` and
+//!   z_pop the standardized log-popularity times `popularitySkew` (a steeper tail, a stronger pull).
 //! * **Examination** of position k (0-based) in a ranking: position-based model `(1/(k+1))^η`,
 //!   or a cascade (the user reads down the list and stops after the first click).
 //! * **Signals** of an examined item, given *liked* L and the session's intent, are documented
@@ -419,7 +420,9 @@ impl World {
         let item_popularity = zipf_weights(ni, c.popularity_skew, &mut ri);
         let logp: Vec<f64> = item_popularity.iter().map(|p| math::ln(*p)).collect();
         let (m, s) = (crate::stats::mean(&logp), crate::stats::std_dev(&logp));
-        let item_pop_z: Vec<f64> = logp.iter().map(|x| if s > 0.0 { (x - m) / s } else { 0.0 }).collect();
+        // Standardized log-popularity, scaled by the skew: with skew 0 popularity carries no
+        // signal, and a steeper tail makes popularity matter more to what users like.
+        let item_pop_z: Vec<f64> = logp.iter().map(|x| if s > 0.0 { c.popularity_skew * (x - m) / s } else { 0.0 }).collect();
         let creator_weights = zipf_weights(c.n_creators, 1.0, &mut ri);
         let creator_cdf = cdf(&creator_weights);
         // every creator gets at least one item when possible, the rest follow the Zipf weights
@@ -550,7 +553,7 @@ impl World {
     pub fn popularity(&self) -> &[f64] {
         &self.item_popularity
     }
-    /// Standardized log-popularity of each item.
+    /// Standardized log-popularity of each item, times the popularity skew.
     pub fn popularity_z(&self) -> &[f64] {
         &self.item_pop_z
     }

@@ -1,0 +1,223 @@
+// Every lesson linked from www/index.html, in Debian's Chromium: it loads cleanly, every control
+// changes what the charts show, the URL hash reproduces a run, `_hide` hides, the keyboard alone
+// operates it, axe-core finds no accessibility violations, malformed links fall back to defaults,
+// and it can be embedded from another origin (iframe + postMessage, and the custom element).
+import { test, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { site, newPage, teardown } from './helpers.mjs';
+import { startServer } from '../../scripts/serve.mjs';
+
+after(teardown);
+
+const index = readFileSync(new URL('../../www/index.html', import.meta.url), 'utf8');
+const LESSONS = [...index.matchAll(/href="lessons\/([a-z0-9-]+)\.html"/g)].map((m) => m[1]);
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const widget = (page) => page.locator('[data-lesson]');
+const doneCount = async (page) => Number((await widget(page).getAttribute('data-done')) ?? 0);
+
+async function waitDone(page, atLeast = 1, timeout = 30000) {
+  await page.waitForFunction((n) => Number(document.querySelector('[data-lesson]')?.dataset.done ?? 0) >= n, atLeast, { timeout });
+}
+
+async function digests(page) {
+  return page.$$eval('figure[data-chart]', (fs) => Object.fromEntries(fs.map((f) => [f.dataset.chart, f.dataset.digest ?? null])));
+}
+
+async function open(url) {
+  const page = await newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(url);
+  await waitDone(page);
+  return page;
+}
+
+/** Move a control to another value with the keyboard; returns true if its value changed. */
+async function nudge(page, key) {
+  const input = page.locator(`.control[data-key="${key}"] input, .control[data-key="${key}"] select`).first();
+  const before = await input.inputValue();
+  await input.focus();
+  const tag = await input.evaluate((e) => `${e.tagName}:${e.type}`);
+  if (tag === 'INPUT:checkbox') await page.keyboard.press('Space');
+  else if (tag.startsWith('SELECT')) await page.keyboard.press(before === (await input.evaluate((e) => e.options[e.options.length - 1].value)) ? 'ArrowUp' : 'ArrowDown');
+  else {
+    const max = await input.getAttribute('max');
+    await page.keyboard.press(before === max ? 'Home' : 'End');
+  }
+  return (await input.inputValue()) !== before;
+}
+
+for (const slug of LESSONS) {
+  describe(`lesson ${slug}`, () => {
+    test('loads with no console error or failed request and draws every chart', async () => {
+      const { url } = await site();
+      const page = await open(`${url}lessons/${slug}.html`);
+      const figs = await digests(page);
+      assert.ok(Object.keys(figs).length >= 2, 'at least two charts');
+      for (const [name, d] of Object.entries(figs)) assert.ok(d, `chart ${name} was drawn`);
+      assert.ok((await page.locator('figure[data-chart] svg').count()) >= Object.keys(figs).length, 'every chart is an SVG');
+      assert.ok((await page.locator('math').count()) >= 1, 'formulas render as MathML');
+      assert.equal(await page.locator('.status').getAttribute('data-state'), 'ok');
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    });
+
+    test('moving each control changes what the charts show', async () => {
+      const { url } = await site();
+      const page = await open(`${url}lessons/${slug}.html`);
+      const keys = await page.$$eval('.control[data-key]', (rows) => rows.map((r) => r.dataset.key));
+      assert.ok(keys.length >= 3);
+      for (const key of keys) {
+        const before = await digests(page);
+        const n = await doneCount(page);
+        assert.ok(await nudge(page, key), `${key}: the control moved`);
+        await waitDone(page, n + 1);
+        const after = await digests(page);
+        assert.notDeepEqual(after, before, `${key}: some chart changed`);
+      }
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    });
+
+    test('the URL hash round-trips the state: a reload reproduces the same numbers', async () => {
+      const { url } = await site();
+      const page = await open(`${url}lessons/${slug}.html`);
+      const keys = await page.$$eval('.control[data-key]', (rows) => rows.map((r) => r.dataset.key));
+      for (const key of keys.slice(0, 2)) {
+        const n = await doneCount(page);
+        await nudge(page, key);
+        await waitDone(page, n + 1);
+      }
+      const hash = await page.evaluate(() => location.hash);
+      assert.match(hash, /^#v=1&/);
+      const values = await page.$$eval('.control input, .control select', (xs) => xs.map((x) => x.value));
+      const figs = await digests(page);
+      const again = await open(`${url}lessons/${slug}.html${hash}`);
+      assert.deepEqual(await again.$$eval('.control input, .control select', (xs) => xs.map((x) => x.value)), values);
+      assert.deepEqual(await digests(again), figs);
+      await page.closeAll();
+      await again.closeAll();
+    });
+
+    test('`<control>_hide=true` hides that control and nothing else', async () => {
+      const { url } = await site();
+      const page = await open(`${url}lessons/${slug}.html#v=1&seed_hide=true`);
+      assert.equal(await page.locator('.control[data-key="seed"]').isVisible(), false);
+      const visible = await page.locator('.control[data-key]:visible').count();
+      const total = await page.locator('.control[data-key]').count();
+      assert.equal(visible, total - 1);
+      await page.closeAll();
+    });
+
+    test('the keyboard alone operates the presets and the controls', async () => {
+      const { url } = await site();
+      const page = await open(`${url}lessons/${slug}.html`);
+      // Tab from the top of the page to the first preset button and press Enter.
+      let focused = '';
+      for (let i = 0; i < 40 && focused !== 'preset'; i++) {
+        await page.keyboard.press('Tab');
+        focused = await page.evaluate(() => (document.activeElement?.classList.contains('preset') ? 'preset' : document.activeElement?.tagName));
+      }
+      assert.equal(focused, 'preset', 'a preset button is reachable with Tab');
+      const pressedBefore = await page.evaluate(() => document.activeElement.getAttribute('aria-pressed'));
+      let n = await doneCount(page);
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-pressed')), 'true');
+      if (pressedBefore !== 'true') await waitDone(page, n + 1);
+      // Tab on to the first slider and move it with the arrow keys.
+      for (let i = 0; i < 40 && focused !== 'range'; i++) {
+        await page.keyboard.press('Tab');
+        focused = await page.evaluate(() => document.activeElement?.type);
+      }
+      assert.equal(focused, 'range', 'a slider is reachable with Tab');
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+      assert.notEqual(outline, 'none', 'the focused control shows a focus ring');
+      const hash = await page.evaluate(() => location.hash);
+      n = await doneCount(page);
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await waitDone(page, n + 1);
+      assert.notEqual(await page.evaluate(() => location.hash), hash, 'the state changed');
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    });
+
+    test('axe-core reports no accessibility violations', async () => {
+      const { url } = await site();
+      const page = await open(`${url}lessons/${slug}.html`);
+      await page.evaluate(axeSource); // through the DevTools protocol, not subject to the page's CSP
+      const result = await page.evaluate(() => globalThis.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
+      const violations = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+      assert.deepEqual(violations, []);
+      await page.closeAll();
+    });
+
+    test('works on a phone-sized screen and at 200% zoom without horizontal scrolling', async () => {
+      const { url } = await site();
+      for (const viewport of [{ width: 390, height: 844 }, { width: 640, height: 450 }]) {
+        // 640 CSS px wide is a 1280 px window at 200% zoom
+        const page = await newPage({ viewport });
+        await page.goto(`${url}lessons/${slug}.html`);
+        await waitDone(page);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 1, `page is ${overflow}px wider than a ${viewport.width}px screen`);
+        assert.deepEqual(page.problems, []);
+        await page.closeAll();
+      }
+    });
+
+    test('a malformed link falls back to defaults and says so', async () => {
+      const { url } = await site();
+      const page = await open(`${url}lessons/${slug}.html#v=1&seed=banana&nonsense=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&v=9`);
+      const notice = page.locator('.notice');
+      assert.equal(await notice.isVisible(), true);
+      assert.match(await notice.textContent(), /defaults apply/);
+      assert.equal(await page.locator('.notice img').count(), 0, 'URL content is never inserted as HTML');
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    });
+  });
+}
+
+describe('embedding a lesson in a page on another origin', () => {
+  test('iframe + postMessage and the <receval-lesson> custom element both work', async () => {
+    const { url } = await site();
+    const host = await startServer({ dir: new URL('./host/', import.meta.url).pathname, port: 0, headers: { 'Content-Security-Policy': "default-src 'self'; script-src 'self' http://localhost:*; frame-src http://localhost:*; img-src 'self' data:" } });
+    const slug = LESSONS[0];
+    const page = await newPage({ viewport: { width: 1200, height: 900 } });
+    try {
+      await page.goto(`${host.url}?site=${encodeURIComponent(url)}&lesson=${slug}`);
+      await page.waitForFunction(() => window.hostReady && window.received.some((m) => m.via === 'iframe' && m.type === 'receval:ready') && window.received.some((m) => m.via === 'element' && m.type === 'ready'), null, { timeout: 30000 });
+      const readyState = await page.evaluate(() => window.received.find((m) => m.via === 'iframe' && m.type === 'receval:ready').state);
+      const key = Object.keys(readyState).find((k) => k === 'seed');
+      assert.ok(key, 'the ready message carries the state');
+
+      // the iframe resizes to its content
+      await page.waitForFunction(() => window.iframeHeight() > 400, null, { timeout: 30000 });
+
+      // set-state through postMessage reaches the lesson, which reports the new state
+      await page.evaluate(() => window.sendToIframe({ type: 'receval:set-state', state: { seed: 77 } }));
+      await page.waitForFunction(() => window.received.some((m) => m.via === 'iframe' && m.type === 'receval:state-changed' && m.state?.seed === 77), null, { timeout: 30000 });
+      // a malformed message is ignored, an invalid state is refused with a reason
+      await page.evaluate(() => {
+        window.sendToIframe('hello');
+        window.sendToIframe({ type: 'receval:set-state', state: { nope: 1 } });
+      });
+      await page.waitForFunction(() => window.received.some((m) => m.via === 'iframe' && m.type === 'receval:error' && /unknown control/.test(m.message)), null, { timeout: 30000 });
+
+      // the custom element: hide attribute honoured, setState round trip, events
+      const frameEl = page.frameLocator('receval-lesson >> iframe');
+      await frameEl.locator('[data-lesson]').waitFor();
+      assert.equal(await frameEl.locator('.control[data-key="seed"]').isVisible(), false, 'hide="seed" hides the seed control');
+      await page.evaluate(() => window.element.setState({ seed: 5 }));
+      await page.waitForFunction(() => window.received.some((m) => m.via === 'element' && m.type === 'statechange' && m.state?.seed === 5), null, { timeout: 30000 });
+      assert.equal(await page.evaluate(() => window.element.state.seed), 5);
+      assert.ok(await page.evaluate(() => document.querySelector('receval-lesson').shadowRoot.querySelector('iframe').getBoundingClientRect().height > 400));
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.closeAll();
+      host.server.close();
+    }
+  });
+});

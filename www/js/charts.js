@@ -1,0 +1,257 @@
+// Charts over Observable Plot (served from ../vendor, loaded as a classic script before the page's
+// modules). Every chart shows the truth when there is one and uncertainty (intervals or spread),
+// has labelled axes with units, an accessible description, and a data table beside it, so the
+// numbers are there for screen readers, for copying, and for tests (`data-digest` changes exactly
+// when the data does).
+
+/** Okabe–Ito: distinguishable by colour-blind readers. */
+export const COLORS = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'];
+export const TRUTH = '#000000';
+
+const Plot = () => globalThis.Plot;
+
+function digest(value) {
+  const s = JSON.stringify(value, (k, v) => (typeof v === 'number' ? Number(v.toPrecision(10)) : v));
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0).toString(36);
+}
+
+export function fmt(x, digits = 3) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(2);
+  return x.toFixed(digits);
+}
+
+export function pct(x, digits = 1) {
+  return Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '—';
+}
+
+/**
+ * Put a chart into `el` (a <figure> with a chart slot and a caption). `make()` returns a Plot
+ * element; `table` is { columns: [label...], rows: [[...]] } for the data table.
+ */
+export function show(el, { make, data, table, description }) {
+  const d = digest(data);
+  if (el.dataset.digest === d) return;
+  el.dataset.digest = d;
+  let slot = el.querySelector('.chart-slot');
+  if (!slot) {
+    slot = document.createElement('div');
+    slot.className = 'chart-slot';
+    el.prepend(slot);
+  }
+  slot.replaceChildren();
+  if (Plot()) {
+    const chart = make(Plot());
+    // One accessible image per chart (its description; the numbers are in the table below):
+    // Plot labels every mark group, which is not allowed on elements without a role.
+    for (const g of chart.querySelectorAll('[aria-label]')) g.removeAttribute('aria-label');
+    const svg = chart.tagName === 'svg' ? chart : chart.querySelector('svg:not(.plot-swatch svg)') ?? chart;
+    svg.setAttribute('role', 'img');
+    if (description) svg.setAttribute('aria-label', description);
+    for (const swatch of chart.querySelectorAll('.plot-swatch svg, svg[class$="-swatch"]')) swatch.setAttribute('aria-hidden', 'true');
+    slot.append(chart);
+  } else {
+    const p = document.createElement('p');
+    p.className = 'status';
+    p.textContent = 'The chart library did not load; the numbers are in the table below.';
+    slot.append(p);
+  }
+  if (table) renderTable(el, table);
+}
+
+function renderTable(el, { columns, rows }) {
+  let details = el.querySelector('details.data');
+  if (!details) {
+    details = document.createElement('details');
+    details.className = 'data';
+    const summary = document.createElement('summary');
+    summary.textContent = 'Numbers behind this chart';
+    details.append(summary);
+    el.append(details);
+  }
+  const tableEl = document.createElement('table');
+  const thead = tableEl.createTHead().insertRow();
+  for (const c of columns) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = c;
+    thead.append(th);
+  }
+  const body = tableEl.createTBody();
+  for (const r of rows) {
+    const tr = body.insertRow();
+    r.forEach((cell, i) => {
+      const td = i === 0 ? document.createElement('th') : document.createElement('td');
+      if (i === 0) td.scope = 'row';
+      td.textContent = typeof cell === 'number' ? fmt(cell, 4) : String(cell);
+      tr.append(td);
+    });
+  }
+  details.querySelector('table')?.remove();
+  details.append(tableEl);
+}
+
+/** Room for the longest row label (about 7 px per character at 13 px). */
+const labelMargin = (labels) => Math.min(280, 16 + 7.2 * Math.max(8, ...labels.map((l) => String(l).length)));
+
+const base = (opts) => ({
+  style: { fontSize: '13px', overflow: 'visible' },
+  marginRight: 24,
+  width: Math.max(320, Math.min(760, opts.width ?? 720)),
+  ...opts,
+});
+
+/**
+ * Point estimates with intervals against the truth: rows = [{ label, value, lower, upper, color }].
+ */
+export function estimatesChart(el, { rows, truth, xLabel, description, width }) {
+  const data = rows.filter((r) => Number.isFinite(r.value));
+  show(el, {
+    data: { rows, truth, xLabel },
+    description,
+    table: {
+      columns: ['estimator', 'estimate', 'lower', 'upper', 'error vs truth'],
+      rows: rows.map((r) => [r.label, r.value, r.lower ?? NaN, r.upper ?? NaN, Number.isFinite(truth) ? r.value - truth : NaN]),
+    },
+    make: (P) =>
+      P.plot(
+        base({
+          width: width ?? el.clientWidth,
+          height: 40 + 34 * Math.max(1, rows.length),
+          marginLeft: labelMargin(rows.map((r) => r.label)),
+          x: { label: xLabel, grid: true, nice: true },
+          y: { label: null, domain: rows.map((r) => r.label) },
+          marks: [
+            Number.isFinite(truth) ? P.ruleX([truth], { stroke: TRUTH, strokeWidth: 2, strokeDasharray: '4 3' }) : null,
+            Number.isFinite(truth) ? P.text([truth], { x: (d) => d, frameAnchor: 'top', dy: -6, text: () => 'truth', fill: TRUTH }) : null,
+            P.ruleY(data.filter((r) => Number.isFinite(r.lower)), { y: 'label', x1: 'lower', x2: 'upper', stroke: (r) => r.color ?? COLORS[0], strokeWidth: 3 }),
+            P.dot(data, { y: 'label', x: 'value', fill: (r) => r.color ?? COLORS[0], r: 5, stroke: 'white', title: (r) => `${r.label}: ${fmt(r.value)}` }),
+          ],
+        }),
+      ),
+  });
+}
+
+/**
+ * Spread over replicates: rows = [{ label, mean, lo, hi, truth? , color }] where lo/hi are the
+ * 2.5% and 97.5% quantiles of the estimates.
+ */
+export function spreadChart(el, { rows, truth, xLabel, description, width }) {
+  show(el, {
+    data: { rows, truth },
+    description,
+    table: {
+      columns: ['estimator', 'mean estimate', '2.5% of replicates', '97.5% of replicates', 'bias', 'RMSE'],
+      rows: rows.map((r) => [r.label, r.mean, r.lo, r.hi, r.bias, r.rmse]),
+    },
+    make: (P) =>
+      P.plot(
+        base({
+          width: width ?? el.clientWidth,
+          height: 40 + 34 * Math.max(1, rows.length),
+          marginLeft: labelMargin(rows.map((r) => r.label)),
+          x: { label: xLabel, grid: true, nice: true },
+          y: { label: null, domain: rows.map((r) => r.label) },
+          marks: [
+            P.ruleX([truth], { stroke: TRUTH, strokeWidth: 2, strokeDasharray: '4 3' }),
+            P.text([truth], { x: (d) => d, frameAnchor: 'top', dy: -6, text: () => 'truth', fill: TRUTH }),
+            P.ruleY(rows, { y: 'label', x1: 'lo', x2: 'hi', stroke: (r) => r.color ?? COLORS[0], strokeWidth: 6, strokeOpacity: 0.35 }),
+            P.dot(rows, { y: 'label', x: 'mean', fill: (r) => r.color ?? COLORS[0], r: 5, stroke: 'white' }),
+          ],
+        }),
+      ),
+  });
+}
+
+/** Quantiles of an array (linear interpolation). */
+export function quantile(xs, q) {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const pos = q * (s.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+export function mean(xs) {
+  const f = xs.filter(Number.isFinite);
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
+}
+
+/**
+ * Grouped bars: data = [{ group, series, value }], one colour per series (in `series` order).
+ */
+export function groupedBarsChart(el, { data, series, groups, xLabel, yLabel, description, percent = false, width }) {
+  show(el, {
+    data: { data, series },
+    description,
+    table: {
+      columns: [xLabel, ...series],
+      rows: groups.map((g) => [g, ...series.map((s) => data.find((d) => d.group === g && d.series === s)?.value ?? NaN)]),
+    },
+    make: (P) =>
+      P.plot({
+        style: { fontSize: '13px' },
+        width: Math.max(320, Math.min(760, width ?? el.clientWidth)),
+        height: 300,
+        marginBottom: 40,
+        fx: { label: xLabel, domain: groups, padding: 0.15 },
+        x: { axis: null, domain: series },
+        y: { label: yLabel, grid: true, tickFormat: percent ? (d) => `${Math.round(d * 100)}%` : undefined },
+        color: { domain: series, range: COLORS, legend: true },
+        marks: [
+          P.barY(data, { fx: 'group', x: 'series', y: 'value', fill: 'series', title: (d) => `${d.series}, ${d.group}: ${percent ? pct(d.value) : fmt(d.value)}` }),
+          P.ruleY([0]),
+        ],
+      }),
+  });
+}
+
+/**
+ * Lines over x with optional interval bands: series = [{ label, color, points: [{ x, y, lo?, hi? }] }];
+ * `truth` is a number (horizontal line) or points.
+ */
+export function linesChart(el, { series, truth, xLabel, yLabel, description, width, xType, percentY = false, yDomain }) {
+  const pts = series.flatMap((s) => s.points.map((p) => ({ ...p, label: s.label })));
+  const truthPts = Array.isArray(truth) ? truth : null;
+  show(el, {
+    data: { pts, truth },
+    description,
+    table: {
+      columns: [xLabel, ...series.map((s) => s.label), ...(truth !== undefined ? ['truth'] : [])],
+      rows: [...new Set(pts.map((p) => p.x))].map((x) => [
+        x,
+        ...series.map((s) => s.points.find((p) => p.x === x)?.y ?? NaN),
+        ...(truth !== undefined ? [truthPts ? truthPts.find((p) => p.x === x)?.y ?? NaN : truth] : []),
+      ]),
+    },
+    make: (P) =>
+      P.plot({
+        style: { fontSize: '13px' },
+        width: Math.max(320, Math.min(760, width ?? el.clientWidth)),
+        height: 300,
+        x: { label: xLabel, type: xType, grid: true },
+        y: { label: yLabel, grid: true, nice: !yDomain, domain: yDomain, clamp: false, tickFormat: percentY ? (d) => `${Math.round(d * 100)}%` : undefined },
+        clip: Boolean(yDomain),
+        color: { domain: [...series.map((s) => s.label), ...(truth !== undefined ? ['truth'] : [])], range: [...series.map((s, i) => s.color ?? COLORS[i]), TRUTH], legend: true },
+        marks: [
+          ...series.map((s, i) =>
+            P.areaY(s.points.filter((p) => Number.isFinite(p.lo)), { x: 'x', y1: 'lo', y2: 'hi', fill: s.color ?? COLORS[i], fillOpacity: 0.15 }),
+          ),
+          truthPts
+            ? P.line(truthPts, { x: 'x', y: 'y', stroke: TRUTH, strokeWidth: 2, strokeDasharray: '4 3' })
+            : Number.isFinite(truth)
+              ? P.ruleY([truth], { stroke: TRUTH, strokeWidth: 2, strokeDasharray: '4 3' })
+              : null,
+          ...series.map((s, i) => P.line(s.points, { x: 'x', y: 'y', stroke: s.color ?? COLORS[i], strokeWidth: 2, marker: 'circle' })),
+        ],
+      }),
+  });
+}

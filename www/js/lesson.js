@@ -1,0 +1,203 @@
+// The runtime every lesson page shares: state in the URL hash, controls and presets, a Web Worker
+// that computes off the main thread and streams partial results, the share/embed panel, and the
+// postMessage protocol for pages that embed the lesson in an iframe.
+//
+// A lesson page is plain HTML (prose, formulas, <figure data-chart="…"> slots) plus a module that
+// calls startLesson({ slug, controls, presets, task, render }). `render(result, state, figures)`
+// draws a (partial) result into the figures.
+import { parseHash, serialize, validateState, defaults } from './state.js';
+import { renderControls } from './controls.js';
+import { TaskRunner } from './runner.js';
+import { renderMath } from './math.js';
+import { isMessage, HOST_TYPES, PROTOCOL_VERSION, parentOrigin } from './embed-protocol.js';
+import { buildSharePanel } from './share.js';
+
+export function startLesson(def) {
+  const registry = def.controls;
+  const root = document.querySelector(`[data-lesson="${def.slug}"]`);
+  if (!root) throw new Error(`no element with data-lesson="${def.slug}"`);
+  const $ = (sel) => root.querySelector(sel);
+  const figures = {};
+  for (const f of root.querySelectorAll('figure[data-chart]')) figures[f.dataset.chart] = f;
+
+  let { state, hidden, embed, problems } = parseHash(location.hash, registry);
+  document.documentElement.classList.toggle('embedded', embed);
+  const notice = $('.notice');
+  const showProblems = (list) => {
+    if (!notice) return;
+    notice.hidden = list.length === 0;
+    notice.textContent = list.length ? `Some settings in this link could not be used, so defaults apply: ${list.join('; ')}.` : '';
+  };
+  showProblems(problems);
+
+  const status = $('.status');
+  const progress = $('progress');
+  const setStatus = (text, kind = 'ok') => {
+    if (status) {
+      status.textContent = text;
+      status.dataset.state = kind;
+    }
+  };
+
+  // ----- controls and presets -----
+  const controls = renderControls($('.controls'), registry, state, hidden, (key, value) => {
+    state = { ...state, [key]: value };
+    markPreset(null);
+    changed('control');
+  });
+  const presetBar = $('.presets');
+  const presetNote = $('.preset-note');
+  function markPreset(id) {
+    if (!presetBar) return;
+    for (const b of presetBar.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.preset === id));
+    const p = def.presets?.find((x) => x.id === id);
+    if (presetNote) {
+      presetNote.textContent = p?.note ?? '';
+      presetNote.hidden = !p;
+    }
+  }
+  if (presetBar && def.presets?.length) {
+    for (const p of def.presets) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'preset';
+      b.dataset.preset = p.id;
+      b.textContent = p.label;
+      b.setAttribute('aria-pressed', 'false');
+      b.addEventListener('click', () => {
+        state = { ...defaults(registry), seed: state.seed, ...p.state };
+        controls.update(state, hidden);
+        markPreset(p.id);
+        changed('preset');
+      });
+      presetBar.append(b);
+    }
+  }
+
+  // ----- share / embed -----
+  const share = buildSharePanel($('.share'), { registry, slug: def.slug, getState: () => state, getHidden: () => hidden });
+
+  // ----- computing -----
+  const runner = new TaskRunner();
+  let pendingFrame = 0;
+  let inputAt = 0;
+  function changed(origin) {
+    inputAt = performance.now();
+    history.replaceState(null, '', `#${serialize(state, registry, { hidden, embed })}`);
+    share?.refresh();
+    notifyParent('receval:state-changed');
+    if (origin === 'control' && pendingFrame) return; // coalesce bursts of input events
+    cancelAnimationFrame(pendingFrame);
+    pendingFrame = requestAnimationFrame(() => {
+      pendingFrame = 0;
+      compute();
+    });
+  }
+
+  function compute() {
+    const snapshot = { ...state };
+    const started = inputAt || performance.now();
+    let first = true;
+    root.setAttribute('aria-busy', 'true');
+    if (progress) {
+      progress.hidden = false;
+      progress.removeAttribute('value');
+    }
+    setStatus('Computing…', 'busy');
+    runner.run(def.task, snapshot, {
+      onPartial(result) {
+        try {
+          def.render(result, snapshot, figures, root);
+        } catch (e) {
+          setStatus(`Could not draw the result: ${e.message}`, 'error');
+          console.warn(e);
+          return;
+        }
+        if (first) {
+          first = false;
+          root.dataset.latency = String(Math.round(performance.now() - started));
+        }
+        root.dataset.renders = String(Number(root.dataset.renders ?? 0) + 1);
+        if (result.progress && progress) {
+          progress.max = result.progress.total;
+          progress.value = result.progress.done;
+        }
+        if (result.progress && result.progress.done < result.progress.total) {
+          setStatus(`Computing… ${result.progress.done} of ${result.progress.total} ${result.progress.unit ?? 'replicates'}`, 'busy');
+        }
+      },
+      onDone() {
+        root.setAttribute('aria-busy', 'false');
+        if (progress) progress.hidden = true;
+        setStatus('Up to date.', 'ok');
+        root.dataset.done = String(Number(root.dataset.done ?? 0) + 1);
+        notifyParent('receval:resize');
+      },
+      onError(e) {
+        root.setAttribute('aria-busy', 'false');
+        if (progress) progress.hidden = true;
+        setStatus(`Something went wrong: ${e.message}`, 'error');
+      },
+    });
+  }
+
+  // ----- embedding: postMessage protocol -----
+  const embedder = parentOrigin();
+  function notifyParent(type, extra = {}) {
+    if (window.parent === window) return;
+    const msg = { type, lesson: def.slug, version: PROTOCOL_VERSION, ...extra };
+    if (type === 'receval:state-changed' || type === 'receval:ready') msg.state = { ...state };
+    if (type === 'receval:resize' || type === 'receval:ready') msg.height = Math.ceil(document.documentElement.scrollHeight);
+    window.parent.postMessage(msg, embedder ?? '*');
+  }
+  window.addEventListener('message', (event) => {
+    if (event.source !== window.parent || window.parent === window) return;
+    if (embedder && event.origin !== embedder) return;
+    if (!isMessage(event.data, HOST_TYPES)) return;
+    if (event.data.type === 'receval:get-state') {
+      notifyParent('receval:state-changed');
+      return;
+    }
+    const v = validateState(event.data.state, registry);
+    if (!v.ok) {
+      notifyParent('receval:error', { message: `set-state refused: ${v.reason}` });
+      return;
+    }
+    state = { ...state, ...v.state };
+    controls.update(state, hidden);
+    markPreset(null);
+    changed('message');
+  });
+  if (window.parent !== window && 'ResizeObserver' in window) {
+    let last = 0;
+    new ResizeObserver(() => {
+      const h = Math.ceil(document.documentElement.scrollHeight);
+      if (h !== last) {
+        last = h;
+        notifyParent('receval:resize');
+      }
+    }).observe(document.body);
+  }
+
+  window.addEventListener('hashchange', () => {
+    const parsed = parseHash(location.hash, registry);
+    if (serialize(parsed.state, registry, { hidden: parsed.hidden, embed: parsed.embed }) === serialize(state, registry, { hidden, embed })) return;
+    ({ state, hidden, embed } = parsed);
+    document.documentElement.classList.toggle('embedded', embed);
+    showProblems(parsed.problems);
+    controls.update(state, hidden);
+    changed('hash');
+  });
+
+  renderMath(document);
+  const initialPreset = def.presets?.find((p) => Object.entries(p.state).every(([k, v]) => state[k] === v) && Object.keys(p.state).length > 0);
+  markPreset(initialPreset?.id ?? null);
+  runner.ready.then(
+    () => {
+      notifyParent('receval:ready');
+      compute();
+    },
+    (e) => setStatus(`The simulation could not start: ${e.message}`, 'error'),
+  );
+  return { get state() { return state; } };
+}

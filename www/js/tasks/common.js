@@ -1,0 +1,59 @@
+// Helpers shared by the lesson tasks (they run inside the worker).
+
+const worlds = new Map();
+
+/** A World for this config, cached (building one takes tens of milliseconds). */
+export function getWorld(rv, config) {
+  const key = JSON.stringify(config);
+  let w = worlds.get(key);
+  if (!w) {
+    w = new rv.World(config);
+    worlds.set(key, w);
+    if (worlds.size > 4) {
+      const [oldKey, old] = worlds.entries().next().value;
+      worlds.delete(oldKey);
+      old.free();
+    }
+  }
+  return w;
+}
+
+/**
+ * The naive offline estimate that ignores how the logs were collected: logged rewards weighted by
+ * how much the candidate likes each logged item, Σ π_e(aᵢ|xᵢ) rᵢ / Σ π_e(aᵢ|xᵢ) — IPS without the
+ * division by the logging propensity.
+ */
+export function naiveWeighted(input) {
+  const { reward, action, actionDist, nActions } = input;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < reward.length; i++) {
+    const p = actionDist[i * nActions + action[i]];
+    num += p * reward[i];
+    den += p;
+  }
+  return den > 0 ? num / den : NaN;
+}
+
+/** Exposure share of each item under single-item probabilities (nUsers × nItems) and arrival. */
+export function exposure(probs, arrival, nItems) {
+  const e = new Float64Array(nItems);
+  for (let u = 0; u < arrival.length; u++) {
+    const w = arrival[u];
+    if (w === 0) continue;
+    for (let i = 0; i < nItems; i++) e[i] += w * probs[u * nItems + i];
+  }
+  return e;
+}
+
+/** Sum shares into popularity bins: bin 0 holds the most popular tenth of the catalog. */
+export function byPopularityBin(shares, popularity, bins = 10) {
+  const order = Array.from(popularity.keys()).sort((a, b) => popularity[b] - popularity[a]);
+  const out = new Array(bins).fill(0);
+  order.forEach((item, rank) => {
+    out[Math.min(bins - 1, Math.floor((rank * bins) / order.length))] += shares[item];
+  });
+  return out;
+}
+
+export const nextTick = () => new Promise((r) => setTimeout(r, 0));
