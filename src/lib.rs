@@ -10,6 +10,7 @@
 //!   intents, position bias, toy recommenders as logging and target policies, logs;
 //! * [`lab`] — replicated experiments: bias, spread, RMSE and coverage of every estimator against
 //!   the exact truth;
+//! * [`metrics`] — offline ranking metrics (precision, recall, NDCG at k) on logged clicks;
 //! * [`obd`] — the Open Bandit Dataset's CSV format (real logs);
 //! * [`config`] — JSON-like configs with errors that give the path of the bad key;
 //! * [`rng`] and [`stats`] — a portable seeded generator and the statistics the rest needs.
@@ -25,6 +26,7 @@ pub mod error;
 pub mod estimators;
 pub mod lab;
 pub mod math;
+pub mod metrics;
 pub mod obd;
 pub mod rng;
 pub mod stats;

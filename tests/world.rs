@@ -287,3 +287,40 @@ fn bad_configs_are_clear_errors() {
     .unwrap_err();
     assert!(e.to_string().contains("positive and sum to 1"), "{e}");
 }
+
+#[test]
+fn ranking_metrics_have_their_definitions_at_the_extremes() {
+    use receval::metrics::ranking_metrics;
+    let w = world(WorldConfig { n_users: 50, n_items: 12, ..Default::default() });
+    let log = collect(&w, &softmax(1.0), 3000, 4, 1);
+    let scores = Policy::compile(&w, &softmax(2.0)).unwrap().score_table();
+    // k = all items: every clicked item is in the top k, so recall is 1.
+    let all = ranking_metrics(&log, &scores, 12, false).unwrap();
+    assert!((all.recall - 1.0).abs() < 1e-12);
+    assert!(all.ndcg > 0.0 && all.ndcg <= 1.0 + 1e-12);
+    // a candidate ordering each user's clicked items first has NDCG 1 at every k
+    let mut oracle = vec![0.0; 50 * 12];
+    for r in 0..log.n_rows() {
+        if log.reward[r] > 0.0 {
+            oracle[log.user[r] as usize * 12 + log.action[r] as usize] = 1.0;
+        }
+    }
+    for k in [1, 3, 12] {
+        assert!((ranking_metrics(&log, &oracle, k, false).unwrap().ndcg - 1.0).abs() < 1e-12);
+    }
+    // precision@all = mean over users of (distinct clicked items / 12)
+    let mut per_user = std::collections::BTreeMap::<u32, std::collections::BTreeSet<u32>>::new();
+    for r in 0..log.n_rows() {
+        if log.reward[r] > 0.0 {
+            per_user.entry(log.user[r]).or_default().insert(log.action[r]);
+        }
+    }
+    let want = per_user.values().map(|s| s.len() as f64 / 12.0).sum::<f64>() / per_user.len() as f64;
+    assert!((all.precision - want).abs() < 1e-12);
+    assert_eq!(all.users, per_user.len());
+    // a candidate that agrees with the logger scores higher than its mirror image
+    let good = ranking_metrics(&log, &scores, 3, false).unwrap();
+    let bad = ranking_metrics(&log, &scores.iter().map(|x| -x).collect::<Vec<_>>(), 3, false).unwrap();
+    assert!(good.precision > bad.precision && good.ndcg > bad.ndcg);
+    assert!(ranking_metrics(&log, &scores, 0, false).is_err());
+}

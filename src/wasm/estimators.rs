@@ -280,7 +280,7 @@ pub fn estimate_diagnostics(
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SummaryRow {
+pub(crate) struct SummaryRow {
     estimator_name: &'static str,
     lambda: Option<f64>,
     estimate: f64,
@@ -310,9 +310,19 @@ pub fn summarize_off_policy_estimates(
 }
 
 fn summarize(input: &JsValue, estimators: &Option<JsValue>, options: &Option<JsValue>) -> Result<Vec<SummaryRow>> {
+    let data = bandit_data(input)?;
+    summarize_data(&data, estimators, options, &[])
+}
+
+/// Run several estimators on validated data (`extra_keys` are option keys the caller handles).
+pub(crate) fn summarize_data(
+    data: &BanditData,
+    estimators: &Option<JsValue>,
+    options: &Option<JsValue>,
+    extra_keys: &[&str],
+) -> Result<Vec<SummaryRow>> {
     let none = JsValue::UNDEFINED;
     let estimators = estimators.as_ref().unwrap_or(&none);
-    let data = bandit_data(input)?;
     let view = data.view()?;
     let mut list: Vec<(String, Option<f64>)> = Vec::new();
     if estimators.is_undefined() || estimators.is_null() {
@@ -343,9 +353,11 @@ fn summarize(input: &JsValue, estimators: &Option<JsValue>, options: &Option<JsV
     let (opts, truth) = match options {
         Some(o) if o.is_object() => {
             let truth = number_field(o, "groundTruth")?;
-            // Validate the interval options without the extra key.
+            // Validate the interval options without the extra keys.
             let copy = js_sys::Object::assign(&js_sys::Object::new(), o.unchecked_ref());
-            js_sys::Reflect::delete_property(&copy, &JsValue::from_str("groundTruth")).ok();
+            for k in std::iter::once(&"groundTruth").chain(extra_keys) {
+                js_sys::Reflect::delete_property(&copy, &JsValue::from_str(k)).ok();
+            }
             (interval_method(&Some(copy.into()))?, truth)
         }
         _ => (interval_method(options)?, None),

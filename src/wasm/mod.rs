@@ -33,3 +33,17 @@ pub fn seeded_draws(seed: f64, n: u32) -> Result<Vec<String>, JsError> {
     let mut rng = crate::rng::Rng::new(seed as u64);
     Ok((0..n).map(|_| rng.next_u64().to_string()).collect())
 }
+
+/// Kendall's τ-b rank correlation of two equally long arrays of numbers (ties as in SciPy).
+#[wasm_bindgen(js_name = kendallTau)]
+pub fn kendall_tau(x: JsValue, y: JsValue) -> Result<f64, JsError> {
+    let a = convert::f64_vec("x", &x).map_err(convert::js_error)?;
+    let b = convert::f64_vec("y", &y).map_err(convert::js_error)?;
+    if a.len() != b.len() {
+        return Err(JsError::new(&format!("`y`: expected the same length as `x` ({}), got {}", a.len(), b.len())));
+    }
+    if let Some((i, v)) = a.iter().chain(&b).enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(JsError::new(&format!("`x`/`y`: expected finite numbers, got {v} at position {i} of x followed by y")));
+    }
+    Ok(crate::stats::kendall_tau(&a, &b))
+}

@@ -463,6 +463,85 @@ impl LogHandle {
         };
         Ok(run().map_err(js_error)?.into())
     }
+    /// π_e of each logged action at its logged position (one value per row): what a target policy
+    /// thinks of what was shown.
+    #[wasm_bindgen(js_name = targetPscore)]
+    pub fn target_pscore(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PolicyConfig")] target: JsValue,
+    ) -> JsResult<Float64Array> {
+        let run = || -> Result<Vec<f64>> {
+            let p = compile(self.log.world(), &target, "target")?;
+            if self.log.len_list == 1 {
+                Ok((0..self.log.n_rows()).map(|r| p.probs(self.log.user[r] as usize)[self.log.action[r] as usize]).collect())
+            } else {
+                let dist = self.log.action_dist(&p)?;
+                let (ni, l) = (self.log.n_actions(), self.log.len_list);
+                Ok((0..self.log.n_rows())
+                    .map(|r| dist[(r * ni + self.log.action[r] as usize) * l + self.log.position[r] as usize])
+                    .collect())
+            }
+        };
+        Ok(f64_array(&run().map_err(js_error)?))
+    }
+
+    /// Evaluate a target policy on this log with several estimators, inside Wasm (no arrays cross
+    /// to JS): like `summarizeOffPolicyEstimates(log.banditInput(target, …), estimators, options)`.
+    /// `options`: the interval options, plus `rewardModel` and `groundTruth`.
+    #[wasm_bindgen(unchecked_return_type = "SummaryRow[]")]
+    pub fn summarize(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PolicyConfig")] target: JsValue,
+        #[wasm_bindgen(
+            unchecked_param_type = "Array<StandardEstimatorName | { estimatorName: StandardEstimatorName; lambda?: number }>"
+        )]
+        estimators: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "IntervalOptions & { rewardModel?: RewardModelConfig; groundTruth?: number }")]
+        options: Option<JsValue>,
+    ) -> JsResult<JsValue> {
+        let run = || -> Result<Vec<super::estimators::SummaryRow>> {
+            let p = compile(self.log.world(), &target, "target")?;
+            let q = match options.as_ref().filter(|o| o.is_object()).map(|o| field(o, "rewardModel")).transpose()?.flatten() {
+                Some(m) => Some(
+                    RewardModelSpec::from_value(&config_value(&m, "options.rewardModel")?, "options.rewardModel")?
+                        .fit(&self.log)?,
+                ),
+                None => None,
+            };
+            let data = self.log.bandit_data(&p, q)?;
+            super::estimators::summarize_data(&data, &estimators, &options, &["rewardModel"])
+        };
+        to_js(&run().map_err(js_error)?)
+    }
+
+    /// Offline ranking metrics of a candidate policy on this log's clicks: `{ precision, recall,
+    /// ndcg, users }` at cut-off `k` (options: `{ k = 10, weighting: "none" | "ipw" }`).
+    #[wasm_bindgen(js_name = rankingMetrics, unchecked_return_type = "{ precision: number; recall: number; ndcg: number; users: number }")]
+    pub fn ranking_metrics(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PolicyConfig")] candidate: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ k?: number; weighting?: \"none\" | \"ipw\" }")] options: Option<JsValue>,
+    ) -> JsResult<JsValue> {
+        #[derive(Serialize)]
+        struct Out {
+            precision: f64,
+            recall: f64,
+            ndcg: f64,
+            users: usize,
+        }
+        let run = || -> Result<Out> {
+            let p = compile(self.log.world(), &candidate, "candidate")?;
+            let v = opt_config(&options, "options")?;
+            let o = crate::config::Obj::new(&v, "options")?;
+            let k = o.integer("k", 10.min(self.log.n_actions() as u64), 1, self.log.n_actions() as u64)? as usize;
+            let ipw = o.choice("weighting", "none", &["none", "ipw"])? == "ipw";
+            o.finish_with(&["k", "weighting"])?;
+            let m = crate::metrics::ranking_metrics(&self.log, &p.score_table(), k, ipw)?;
+            Ok(Out { precision: m.precision, recall: m.recall, ndcg: m.ndcg, users: m.users })
+        };
+        to_js(&run().map_err(js_error)?)
+    }
+
     /// Mean logged reward per round (the naive estimate of any policy).
     #[wasm_bindgen(js_name = naiveValue)]
     pub fn naive_value(&self) -> f64 {

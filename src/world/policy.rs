@@ -375,6 +375,18 @@ impl Policy {
         self.alias.get_or_init(|| self.component_tables.iter().map(|(_, t)| AliasTable::new(t, self.n_items)).collect())
     }
 
+    /// The scores by which the policy orders items for every user (n_users × n_items): its logits or
+    /// score for score-based policies, popularity weights, and its single-item probabilities for
+    /// uniform and mixtures. Ranking metrics sort items by these.
+    pub fn score_table(&self) -> Vec<f64> {
+        let nu = self.table.len() / self.n_items;
+        match &self.node {
+            Node::Logits(l) | Node::Greedy(l) | Node::TopK(_, l) => l.to_vec(),
+            Node::Weights(w) => (0..nu).flat_map(|_| w.iter().copied()).collect(),
+            _ => self.table.to_vec(),
+        }
+    }
+
     /// Sample a ranking of `len` items for user u; returns the items and the top-level component.
     pub fn sample_ranking(&self, u: usize, len: usize, rng: &mut Rng) -> Result<(Vec<usize>, usize)> {
         self.check_len(len)?;

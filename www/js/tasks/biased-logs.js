@@ -5,12 +5,10 @@ import { getWorld, naiveWeighted, exposure, byPopularityBin } from './common.js'
 export const production = (s) => ({ kind: 'softmax', beta: s.beta, score: { relevance: 1, popularity: s.popBias } });
 export const candidate = (s) => ({ kind: 'softmax', beta: 2, score: { relevance: 1, popularity: -s.tail } });
 
-function estimates(rv, world, logger, target, s, seed) {
+function estimates(world, logger, target, s, seed) {
   const log = world.collect(logger, { nRounds: s.rounds, seed });
-  const input = log.banditInput(target);
-  const ipw = rv.estimateInterval('ipw', input, undefined, { method: 'normal' });
-  const snipw = rv.estimateInterval('snipw', input, undefined, { method: 'normal' });
-  const out = { logged: log.naiveValue(), naive: naiveWeighted(input), ipw, snipw, ess: rv.estimateDiagnostics('ipw', input).effectiveSampleSize };
+  const [ipw, snipw] = log.summarize(target, ['ipw', 'snipw'], { method: 'normal' });
+  const out = { logged: log.naiveValue(), naive: naiveWeighted(log.reward, log.targetPscore(target)), ipw, snipw, ess: ipw.effectiveSampleSize };
   log.free();
   return out;
 }
@@ -28,14 +26,14 @@ export async function* biasedLogs(rv, s, cancelled) {
     production: byPopularityBin(exposure(world.actionProbabilities(logger), arrival, n), popularity),
     candidate: byPopularityBin(exposure(world.actionProbabilities(target), arrival, n), popularity),
   };
-  const main = estimates(rv, world, logger, target, s, s.seed + 1);
+  const main = estimates(world, logger, target, s, s.seed + 1);
   const betas = [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5];
   const sweep = [];
   const total = 1 + betas.length;
   yield { truth, productionValue, exposure: exp, main, sweep: [...sweep], progress: { done: 1, total, unit: 'steps' } };
   for (const [i, beta] of betas.entries()) {
     if (cancelled()) return;
-    const e = estimates(rv, world, production({ ...s, beta }), target, s, s.seed + 100 + i);
+    const e = estimates(world, production({ ...s, beta }), target, s, s.seed + 100 + i);
     sweep.push({ beta, naive: e.naive, ipw: e.ipw.estimate, lower: e.ipw.lower, upper: e.ipw.upper });
     if (i % 3 === 2 || i === betas.length - 1) {
       yield { truth, productionValue, exposure: exp, main, sweep: [...sweep], progress: { done: 2 + i, total, unit: 'steps' } };

@@ -21,16 +21,14 @@ export function getWorld(rv, config) {
 /**
  * The naive offline estimate that ignores how the logs were collected: logged rewards weighted by
  * how much the candidate likes each logged item, Σ π_e(aᵢ|xᵢ) rᵢ / Σ π_e(aᵢ|xᵢ) — IPS without the
- * division by the logging propensity.
+ * division by the logging propensity. `targetPscore` is log.targetPscore(target).
  */
-export function naiveWeighted(input) {
-  const { reward, action, actionDist, nActions } = input;
+export function naiveWeighted(reward, targetPscore) {
   let num = 0;
   let den = 0;
   for (let i = 0; i < reward.length; i++) {
-    const p = actionDist[i * nActions + action[i]];
-    num += p * reward[i];
-    den += p;
+    num += targetPscore[i] * reward[i];
+    den += targetPscore[i];
   }
   return den > 0 ? num / den : NaN;
 }

@@ -1,0 +1,78 @@
+//! Offline ranking metrics on logged feedback: what teams often compute instead of off-policy
+//! estimates. For each user in a log, the items they clicked are "relevant"; a candidate's top k
+//! items for that user are compared with that set.
+//!
+//! On logs collected by a production recommender these metrics inherit its bias: an item the
+//! production policy never showed can never be a logged click, so candidates that agree with
+//! production look better. The inverse-propensity-weighted variant (Yang et al., *Unbiased
+//! Offline Recommender Evaluation for Missing-Not-At-Random Implicit Feedback*, RecSys 2018)
+//! weights each logged click by 1/pscore.
+
+use crate::error::{Error, Result};
+use crate::world::Log;
+use std::collections::BTreeMap;
+
+/// Precision, recall and NDCG at k, averaged over the users with at least one logged click. An
+/// item a user clicked has gain 1 (or, weighted, the mean 1/pscore of its clicks).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RankingMetrics {
+    /// Mean precision@k.
+    pub precision: f64,
+    /// Mean recall@k.
+    pub recall: f64,
+    /// Mean NDCG@k.
+    pub ndcg: f64,
+    /// Users averaged over.
+    pub users: usize,
+}
+
+/// Metrics of a candidate whose scores are `scores` (n_users × n_items; higher is better) on the
+/// clicks of `log`, at cut-off `k`. With `ipw`, each logged click counts 1/pscore instead of 1
+/// (gains and the ideal ranking are weighted alike).
+pub fn ranking_metrics(log: &Log, scores: &[f64], k: usize, ipw: bool) -> Result<RankingMetrics> {
+    let (nu, ni) = (log.world().n_users(), log.n_actions());
+    if scores.len() != nu * ni {
+        return Err(Error::invalid("scores", format!("expected n_users × n_items = {} values, got {}", nu * ni, scores.len())));
+    }
+    if k == 0 || k > ni {
+        return Err(Error::invalid("k", format!("expected 1 ≤ k ≤ nItems ({ni}), got {k}")));
+    }
+    // user → item → (sum of weights, clicks); an item's gain is 1, or its mean 1/pscore with ipw
+    let mut sums: BTreeMap<u32, BTreeMap<u32, (f64, f64)>> = BTreeMap::new();
+    for r in 0..log.n_rows() {
+        if log.reward[r] > 0.0 {
+            let e = sums.entry(log.user[r]).or_default().entry(log.action[r]).or_default();
+            e.0 += if ipw { 1.0 / log.pscore[r] } else { 1.0 };
+            e.1 += 1.0;
+        }
+    }
+    let clicked: BTreeMap<u32, BTreeMap<u32, f64>> =
+        sums.into_iter().map(|(u, items)| (u, items.into_iter().map(|(i, (w, c))| (i, w / c)).collect())).collect();
+    if clicked.is_empty() {
+        return Ok(RankingMetrics { precision: f64::NAN, recall: f64::NAN, ndcg: f64::NAN, users: 0 });
+    }
+    let discount = |j: usize| 1.0 / crate::math::ln(j as f64 + 2.0) * std::f64::consts::LN_2;
+    let (mut p, mut rc, mut nd) = (0.0, 0.0, 0.0);
+    let mut idx: Vec<usize> = (0..ni).collect();
+    for (&u, items) in &clicked {
+        let row = &scores[u as usize * ni..(u as usize + 1) * ni];
+        idx.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+        let total: f64 = items.values().sum();
+        let mut hits = 0.0;
+        let mut dcg = 0.0;
+        for (j, &i) in idx.iter().take(k).enumerate() {
+            if let Some(g) = items.get(&(i as u32)) {
+                hits += g;
+                dcg += g * discount(j);
+            }
+        }
+        let mut gains: Vec<f64> = items.values().copied().collect();
+        gains.sort_by(|a, b| b.total_cmp(a));
+        let idcg: f64 = gains.iter().take(k).enumerate().map(|(j, g)| g * discount(j)).sum();
+        p += hits / (k as f64 * if ipw { total / items.len() as f64 } else { 1.0 });
+        rc += hits / total;
+        nd += dcg / idcg;
+    }
+    let n = clicked.len() as f64;
+    Ok(RankingMetrics { precision: p / n, recall: rc / n, ndcg: nd / n, users: clicked.len() })
+}
