@@ -147,6 +147,21 @@ impl WorldHandle {
         Ok(LogHandle { log: run().map_err(js_error)? })
     }
 
+    /// Examination probability of position k (0-based) under the position-based model
+    /// ((1/(k+1))^η); for the cascade only position 0 is known in advance (1), later ones are NaN.
+    pub fn examination(&self, k: usize) -> f64 {
+        self.world.examination(k)
+    }
+
+    /// The world's position-bias model: "pbm" or "cascade".
+    #[wasm_bindgen(getter, js_name = clickModel)]
+    pub fn click_model(&self) -> String {
+        match self.world.config().position_bias {
+            crate::world::PositionBias::Cascade => "cascade".into(),
+            _ => "pbm".into(),
+        }
+    }
+
     /// A policy's single-item probabilities for every user, flat nUsers × nItems.
     #[wasm_bindgen(js_name = actionProbabilities)]
     pub fn action_probabilities(
@@ -540,6 +555,13 @@ impl LogHandle {
             Ok(Out { precision: m.precision, recall: m.recall, ndcg: m.ndcg, users: m.users })
         };
         to_js(&run().map_err(js_error)?)
+    }
+
+    /// Probability that the user examined each row's position, given the items logged above it
+    /// (the position-bias propensity: (1/(k+1))^η, or the cascade's chance of reaching k).
+    #[wasm_bindgen(js_name = examinationPropensity)]
+    pub fn examination_propensity(&self) -> Float64Array {
+        f64_array(&self.log.examination_propensity())
     }
 
     /// Mean logged reward per round (the naive estimate of any policy).
