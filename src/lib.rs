@@ -11,6 +11,9 @@
 //! * [`lab`] — replicated experiments: bias, spread, RMSE and coverage of every estimator against
 //!   the exact truth;
 //! * [`metrics`] — offline ranking metrics (precision, recall, NDCG at k) on logged clicks;
+//! * [`elicit`] — cold-start preference elicitation (random, popular-first, information gain);
+//! * [`stakeholders`] — exposure of items and creators, inequality, revenue, a creator-viability loop;
+//! * [`causal`] — a small structural causal model: naive association vs back-door adjustment and IPW;
 //! * [`obd`] — the Open Bandit Dataset's CSV format (real logs);
 //! * [`config`] — JSON-like configs with errors that give the path of the bad key;
 //! * [`rng`] and [`stats`] — a portable seeded generator and the statistics the rest needs.
@@ -21,7 +24,9 @@
 // Numeric code here walks several parallel arrays by index; iterator chains would hide that.
 #![allow(clippy::needless_range_loop)]
 
+pub mod causal;
 pub mod config;
+pub mod elicit;
 pub mod error;
 pub mod estimators;
 pub mod lab;
@@ -29,6 +34,7 @@ pub mod math;
 pub mod metrics;
 pub mod obd;
 pub mod rng;
+pub mod stakeholders;
 pub mod stats;
 pub mod world;
 

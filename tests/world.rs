@@ -121,7 +121,7 @@ fn policy_value_matches_monte_carlo_for_every_signal() {
     let w = world(WorldConfig {
         n_users: 300,
         n_items: 40,
-        intent: receval::world::IntentConfig { sampling_share: 0.3, taste_link: 1.0 },
+        intent: receval::world::IntentConfig { sampling_share: 0.3, taste_link: 1.0, declared_share: 0.0 },
         ..Default::default()
     });
     let spec = softmax(1.0);

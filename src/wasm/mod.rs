@@ -4,9 +4,11 @@
 
 mod convert;
 mod estimators;
+mod extras;
 mod world;
 
 pub use estimators::*;
+pub use extras::*;
 pub use world::*;
 
 use wasm_bindgen::prelude::*;

@@ -148,7 +148,7 @@ export interface WorldConfig {
   markets?: { name?: string; userShare: number; itemShare: number }[];
   languagePenalty?: number;   // 2.0
   positionBias?: { model?: "pbm" | "cascade"; eta?: number };
-  intent?: { samplingShare?: number; tasteLink?: number };
+  intent?: { samplingShare?: number; tasteLink?: number; declaredShare?: number };
   ratings?: { rate?: number; mnar?: number };
   reward?: SignalName;        // "click"
 }
@@ -178,7 +178,8 @@ export type RewardModelConfig =
 
 export type RecommenderConfig =
   | { kind?: "mf"; factors?: number; epochs?: number; learningRate?: number; regularization?: number; weighting?: "none" | "ipw"; clip?: number; seed?: number }
-  | { kind: "item-knn"; neighbors?: number; weighting?: "none" | "ipw"; clip?: number };
+  | { kind: "item-knn"; neighbors?: number; weighting?: "none" | "ipw"; clip?: number }
+  | { kind: "ridge"; lambda?: number };
 
 export interface LabScenario {
   logger: PolicyConfig;

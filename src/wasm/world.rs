@@ -55,6 +55,17 @@ pub struct WorldHandle {
     world: Arc<World>,
 }
 
+impl WorldHandle {
+    /// The core world.
+    pub(crate) fn world(&self) -> &World {
+        &self.world
+    }
+    /// A shared handle to the core world.
+    pub(crate) fn world_arc(&self) -> Arc<World> {
+        self.world.clone()
+    }
+}
+
 #[wasm_bindgen(js_class = World)]
 impl WorldHandle {
     /// Build a world from a config (every key optional; unknown or out-of-range keys throw).
@@ -247,6 +258,13 @@ impl WorldHandle {
         f64_array(self.world.user_sampling())
     }
 
+    /// Register scores computed elsewhere (nUsers × nItems) as `model:NAME` for policies.
+    #[wasm_bindgen(js_name = addModel)]
+    pub fn add_model(&mut self, name: &str, scores: JsValue) -> JsResult<()> {
+        let s = f64_vec("scores", &scores).map_err(js_error)?;
+        Arc::make_mut(&mut self.world).add_model(name, s).map_err(js_error)
+    }
+
     /// Fit a recommender on a log and register its scores as `model:NAME` for policies; returns
     /// the scores (nUsers × nItems).
     #[wasm_bindgen(js_name = fitRecommender)]
@@ -373,6 +391,17 @@ impl LogHandle {
     /// A signal's column.
     pub fn signal(&self, #[wasm_bindgen(unchecked_param_type = "SignalName")] name: &str) -> JsResult<Float64Array> {
         Ok(f64_array(self.log.signal(Signal::by_name(name, "name").map_err(js_error)?)))
+    }
+    /// The same log with rewards computed elsewhere (one finite number per row).
+    #[wasm_bindgen(js_name = withRewardValues)]
+    pub fn with_reward_values(&self, values: JsValue) -> JsResult<LogHandle> {
+        let v = f64_vec("values", &values).map_err(js_error)?;
+        Ok(LogHandle { log: self.log.with_reward_values(v).map_err(js_error)? })
+    }
+    /// Declared intent per row (0 listening, 1 sampling, −1 not declared).
+    #[wasm_bindgen(getter)]
+    pub fn declared(&self) -> Int32Array {
+        Int32Array::from(&self.log.declared.iter().map(|&x| x as i32).collect::<Vec<_>>()[..])
     }
     /// The same log with another signal as the reward.
     #[wasm_bindgen(js_name = withReward)]

@@ -66,6 +66,8 @@ pub struct Log {
     pub user: Vec<u32>,
     /// Session intent (0 listening, 1 sampling) — hidden from estimators, kept for teaching.
     pub intent: Vec<u8>,
+    /// The intent when the user declared it, −1 when unknown (see `intent.declaredShare`).
+    pub declared: Vec<i8>,
     /// Mixture component that acted (0 when the logger is not a mixture; for ε-greedy, 1 means
     /// the uniform exploration).
     pub component: Vec<u32>,
@@ -93,6 +95,12 @@ pub struct Log {
 pub(crate) struct Outcome {
     pub(crate) signals: [f64; 8],
     pub(crate) rating: f64,
+}
+
+/// The declared intent of a session (−1 when the user did not declare it).
+pub(crate) fn declare(world: &World, intent: usize, rng: &mut Rng) -> i8 {
+    let share = world.config().intent.declared_share;
+    if share > 0.0 && rng.bernoulli(share) { intent as i8 } else { -1 }
 }
 
 pub(crate) fn respond(world: &World, u: usize, i: usize, intent: usize, rng: &mut Rng) -> Outcome {
@@ -135,6 +143,7 @@ impl Log {
             action: v(c),
             user: v(c),
             intent: v(c),
+            declared: v(c),
             component: v(c),
             examined: v(c),
             reward: v(c),
@@ -166,6 +175,7 @@ impl Log {
         self.action.push(item as u32);
         self.user.push(u as u32);
         self.intent.push(intent as u8);
+        self.declared.push(-1);
         self.component.push(component as u32);
         self.examined.push(outcome.is_some() as u8);
         let (signals, rating) = outcome.map(|o| (o.signals, o.rating)).unwrap_or(([0.0; 8], f64::NAN));
@@ -229,11 +239,13 @@ impl Log {
                 a: u32,
                 c: u16,
                 intent: u8,
+                declared: i8,
             }
-            let mut recs = vec![Rec { signals: [0.0; 8], rating: 0.0, p: 0.0, a: 0, c: 0, intent: 0 }; n];
+            let mut recs = vec![Rec { signals: [0.0; 8], rating: 0.0, p: 0.0, a: 0, c: 0, intent: 0, declared: -1 }; n];
             for &round in &order {
                 let u = users[round] as usize;
                 let intent = rng.bernoulli(w.user_sampling()[u]) as usize;
+                let declared = declare(w, intent, &mut rng);
                 let c = if comps.len() == 1 { 0 } else { rng.categorical(&weights) };
                 let a = tables[c].sample(u, &mut rng);
                 let o = respond(w, u, a, intent, &mut rng);
@@ -244,6 +256,7 @@ impl Log {
                     a: a as u32,
                     c: c as u16,
                     intent: intent as u8,
+                    declared,
                 };
             }
             let ri = Signal::ALL.iter().position(|s| *s == signal).unwrap_or(0);
@@ -252,6 +265,7 @@ impl Log {
             log.user = users;
             log.action = recs.iter().map(|r| r.a).collect();
             log.intent = recs.iter().map(|r| r.intent).collect();
+            log.declared = recs.iter().map(|r| r.declared).collect();
             log.component = recs.iter().map(|r| r.c as u32).collect();
             log.examined = vec![1; n];
             log.reward = recs.iter().map(|r| r.signals[ri]).collect();
@@ -265,6 +279,7 @@ impl Log {
             for round in 0..opts.n_rounds {
                 let u = w.draw_user(&mut rng);
                 let intent = rng.bernoulli(w.user_sampling()[u]) as usize;
+                let declared = declare(w, intent, &mut rng);
                 let (slate, c) = policy.sample_ranking(u, l, &mut rng)?;
                 let prefix = policy.prefix_probs(u, &slate);
                 if let std::collections::hash_map::Entry::Vacant(e) = marg_cache.entry(u) {
@@ -282,6 +297,9 @@ impl Log {
                         stopped = true;
                     }
                     log.push(round, k, a, u, intent, c, outcome, [marg[a * l + k], prefix[l - 1], prefix[k]]);
+                    if let Some(d) = log.declared.last_mut() {
+                        *d = declared;
+                    }
                 }
             }
         }
@@ -418,6 +436,23 @@ impl Log {
         })
     }
 
+    /// The same log with other rewards (one per row, finite), e.g. a reward a lesson computed from
+    /// several signals. The reward signal's name stays for reference.
+    pub fn with_reward_values(&self, values: Vec<f64>) -> Result<Log> {
+        if values.len() != self.n_rows() {
+            return Err(Error::invalid(
+                "values",
+                format!("expected one reward per row ({}), got {}", self.n_rows(), values.len()),
+            ));
+        }
+        if let Some((i, x)) = values.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(Error::invalid("values", format!("expected finite numbers, got {x} at index {i}")));
+        }
+        let mut log = self.clone();
+        log.reward = values;
+        Ok(log)
+    }
+
     /// Mean logged reward: the naive estimate of any policy's value (rankings: per round).
     pub fn naive_value(&self) -> f64 {
         self.reward.iter().sum::<f64>() / self.n_slates() as f64
@@ -443,6 +478,7 @@ impl Log {
             action: pick_u32(&self.action),
             user: pick_u32(&self.user),
             intent: rows.iter().map(|&r| self.intent[r]).collect(),
+            declared: rows.iter().map(|&r| self.declared[r]).collect(),
             component: pick_u32(&self.component),
             examined: rows.iter().map(|&r| self.examined[r]).collect(),
             reward: pick_f(&self.reward),

@@ -26,12 +26,14 @@ mod log;
 mod models;
 mod online;
 mod policy;
+pub mod ratings;
 
 pub use export::{ObpFeedback, SlateTargetFeedback, obp_feedback, slate_feedback};
 pub use log::{CollectOptions, Log};
 pub use models::{RecommenderSpec, RewardModelSpec};
 pub use online::OnlineSpec;
 pub use policy::{Policy, PolicySpec, ScoreSpec};
+pub use ratings::Ratings;
 
 use crate::config::{Obj, Value};
 use crate::error::{Error, Result};
@@ -47,8 +49,8 @@ pub enum Signal {
     Click,
     /// Played past the skip threshold (not skipped).
     Stream,
-    /// Skipped early. Listening: 85% of disliked and 5% of liked items. Sampling: 95% of disliked
-    /// and 70% of liked items — a skip means little in a sampling session.
+    /// Skipped early. Listening: 85% of disliked and 5% of liked items. Sampling: 90% of every item,
+    /// liked or not — a skip means dislike when listening and nothing when sampling.
     Skip,
     /// Seconds played (streams last 60–240 s; skips 2–30 s, liked items a little longer).
     Dwell,
@@ -118,6 +120,9 @@ pub struct IntentConfig {
     /// How strongly a user's sampling propensity follows their taste for topic 0 (logit units per
     /// standard deviation): sampling sessions then favour some content over other.
     pub taste_link: f64,
+    /// Share of sessions whose intent the user declares (e.g. by opening a "build a playlist"
+    /// screen): logged in the `declared` column, unknown (−1) otherwise.
+    pub declared_share: f64,
 }
 
 /// Explicit ratings.
@@ -203,7 +208,7 @@ impl Default for WorldConfig {
             markets: vec![Market { name: "all".into(), user_share: 1.0, item_share: 1.0 }],
             language_penalty: 2.0,
             position_bias: PositionBias::PositionBased { eta: 1.0 },
-            intent: IntentConfig { sampling_share: 0.0, taste_link: 0.0 },
+            intent: IntentConfig { sampling_share: 0.0, taste_link: 0.0, declared_share: 0.0 },
             ratings: RatingConfig { rate: 0.1, mnar: 2.0 },
             reward: Signal::Click,
         }
@@ -299,8 +304,9 @@ impl WorldConfig {
         c.intent = IntentConfig {
             sampling_share: it.number("samplingShare", d.intent.sampling_share, 0.0, 1.0)?,
             taste_link: it.number("tasteLink", d.intent.taste_link, -5.0, 5.0)?,
+            declared_share: it.number("declaredShare", d.intent.declared_share, 0.0, 1.0)?,
         };
-        it.finish_with(&["samplingShare", "tasteLink"])?;
+        it.finish_with(&["samplingShare", "tasteLink", "declaredShare"])?;
         let ra = o.object("ratings")?;
         c.ratings = RatingConfig {
             rate: ra.number("rate", d.ratings.rate, 0.0, 1.0)?,
@@ -318,7 +324,7 @@ impl WorldConfig {
 /// Response constants (documented on [`Signal`]).
 pub(crate) mod response {
     /// P(skip | liked) and P(skip | disliked) when listening, then when sampling.
-    pub const SKIP: [[f64; 2]; 2] = [[0.05, 0.85], [0.70, 0.95]];
+    pub const SKIP: [[f64; 2]; 2] = [[0.05, 0.85], [0.90, 0.90]];
     /// P(save | liked) when listening, when sampling.
     pub const SAVE: [f64; 2] = [0.05, 0.60];
     /// Mean dwell of a stream (seconds; uniform on 60–240).

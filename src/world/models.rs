@@ -247,7 +247,7 @@ impl RewardModelSpec {
     }
 }
 
-/// Per-item ridge coefficients on [1, user features] for a single-item log.
+/// Per-item ridge coefficients on [1, user features], from every row of a log (positions ignored).
 fn ridge_coefficients(log: &Log, lambda: f64) -> Vec<Vec<f64>> {
     let world = log.world();
     let (ni, d) = (world.n_items(), world.config().n_features);
@@ -338,6 +338,8 @@ pub(crate) fn solve_spd(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
 ///   weighting = "none" | "ipw", clip = 100, seed = 0 }` — matrix factorization of logged rewards
 ///   (pointwise squared loss); with `"ipw"` each logged row is weighted by 1/pscore (clipped),
 ///   the propensity-weighted training of Schnabel et al. (2016).
+/// * `{ kind: "ridge", lambda = 1 }` — per-item ridge regression of the logged reward on the users'
+///   visible features: a simple content-based model of "who likes what".
 /// * `{ kind: "item-knn", neighbors = 20, weighting = "none" | "ipw", clip = 100 }` — item-item
 ///   cosine similarity of (weighted) logged rewards; a user's score for an item sums its
 ///   similarity to what the user engaged with.
@@ -360,6 +362,11 @@ pub enum RecommenderSpec {
         /// Seed of the initialization and shuffling.
         seed: u64,
     },
+    /// One ridge regression per item on the users' visible features (plus an intercept).
+    Ridge {
+        /// L2 penalty.
+        lambda: f64,
+    },
     /// Item-kNN.
     ItemKnn {
         /// Neighbors kept per item.
@@ -375,10 +382,12 @@ impl RecommenderSpec {
     /// Parse a recommender config.
     pub fn from_value(v: &Value, path: &str) -> Result<Self> {
         let o = Obj::new(v, path)?;
-        let kind = o.choice("kind", "mf", &["mf", "item-knn"])?;
+        let kind = o.choice("kind", "mf", &["mf", "item-knn", "ridge"])?;
         let ipw = o.choice("weighting", "none", &["none", "ipw"])? == "ipw";
         let clip = o.number("clip", 100.0, 1.0, 1e9)?;
-        let s = if kind == "mf" {
+        let s = if kind == "ridge" {
+            RecommenderSpec::Ridge { lambda: o.number("lambda", 1.0, 1e-9, 1e9)? }
+        } else if kind == "mf" {
             RecommenderSpec::Mf {
                 factors: o.integer("factors", 8, 1, 256)? as usize,
                 epochs: o.integer("epochs", 15, 1, 1000)? as usize,
@@ -421,6 +430,19 @@ impl RecommenderSpec {
             w.iter().map(|x| x / m).collect()
         };
         match *self {
+            RecommenderSpec::Ridge { lambda } => {
+                let d = world.config().n_features;
+                let coef = ridge_coefficients(log, lambda);
+                let mut t = vec![0.0; nu * ni];
+                for u in 0..nu {
+                    let x: Vec<f64> =
+                        std::iter::once(1.0).chain(world.user_features()[u * d..(u + 1) * d].iter().copied()).collect();
+                    for a in 0..ni {
+                        t[u * ni + a] = x.iter().zip(&coef[a]).map(|(x, c)| x * c).sum();
+                    }
+                }
+                Ok(t)
+            }
             RecommenderSpec::Mf { factors, epochs, learning_rate, regularization, ipw, clip, seed } => {
                 let w = weights(ipw, clip);
                 let mut rng = Rng::new(seed);

@@ -7,7 +7,7 @@
 //! approximation of an argmax), and the log is fit for importance weighting. Posteriors are
 //! updated at the end of each batch with the batch's rewards (reward > 0 counts as a success).
 
-use super::log::{CollectOptions, Log, respond};
+use super::log::{CollectOptions, Log, declare, respond};
 use super::{Signal, World};
 use crate::config::Obj;
 use crate::error::{Error, Result};
@@ -92,12 +92,16 @@ pub(crate) fn collect(world: Arc<World>, spec: &OnlineSpec, opts: &CollectOption
         let b = dists.len() - 1;
         let u = world.draw_user(&mut rng);
         let intent = rng.bernoulli(world.user_sampling()[u]) as usize;
+        let declared = declare(&world, intent, &mut rng);
         let x = rng.uniform() * cdf[ni - 1];
         let a = cdf.partition_point(|&v| v <= x).min(ni - 1);
         let p = dists[b][a];
         let outcome = respond(&world, u, a, intent, &mut rng);
         pending.push((a, outcome_positive(&outcome_signals(&outcome), si)));
         log.push(round, 0, a, u, intent, 0, Some(outcome), [p, p, p]);
+        if let Some(d) = log.declared.last_mut() {
+            *d = declared;
+        }
         batch_of.push(b as u32);
     }
     log.online_dists = Some((dists, batch_of));
