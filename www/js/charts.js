@@ -111,7 +111,7 @@ const base = (opts) => ({
 /**
  * Point estimates with intervals against the truth: rows = [{ label, value, lower, upper, color }].
  */
-export function estimatesChart(el, { rows, truth, xLabel, description, width }) {
+export function estimatesChart(el, { rows, truth, xLabel, description, width, truthLabel = 'truth', xDomain }) {
   const data = rows.filter((r) => Number.isFinite(r.value));
   show(el, {
     data: { rows, truth, xLabel },
@@ -126,11 +126,12 @@ export function estimatesChart(el, { rows, truth, xLabel, description, width }) 
           width: width ?? el.clientWidth,
           height: 40 + 34 * Math.max(1, rows.length),
           marginLeft: labelMargin(rows.map((r) => r.label)),
-          x: { label: xLabel, grid: true, nice: true },
+          x: { label: xLabel, grid: true, nice: !xDomain, domain: xDomain },
           y: { label: null, domain: rows.map((r) => r.label) },
+          clip: Boolean(xDomain),
           marks: [
             Number.isFinite(truth) ? P.ruleX([truth], { stroke: TRUTH, strokeWidth: 2, strokeDasharray: '4 3' }) : null,
-            Number.isFinite(truth) ? P.text([truth], { x: (d) => d, frameAnchor: 'top', dy: -6, text: () => 'truth', fill: TRUTH }) : null,
+            Number.isFinite(truth) ? P.text([truth], { x: (d) => d, frameAnchor: 'top', dy: -6, text: () => truthLabel, fill: TRUTH }) : null,
             P.ruleY(data.filter((r) => Number.isFinite(r.lower)), { y: 'label', x1: 'lower', x2: 'upper', stroke: (r) => r.color ?? COLORS[0], strokeWidth: 3 }),
             P.dot(data, { y: 'label', x: 'value', fill: (r) => r.color ?? COLORS[0], r: 5, stroke: 'white', title: (r) => `${r.label}: ${fmt(r.value)}` }),
           ],
@@ -143,7 +144,7 @@ export function estimatesChart(el, { rows, truth, xLabel, description, width }) 
  * Spread over replicates: rows = [{ label, mean, lo, hi, truth? , color }] where lo/hi are the
  * 2.5% and 97.5% quantiles of the estimates.
  */
-export function spreadChart(el, { rows, truth, xLabel, description, width }) {
+export function spreadChart(el, { rows, truth, xLabel, description, width, truthLabel = 'truth', xDomain }) {
   show(el, {
     data: { rows, truth },
     description,
@@ -157,11 +158,12 @@ export function spreadChart(el, { rows, truth, xLabel, description, width }) {
           width: width ?? el.clientWidth,
           height: 40 + 34 * Math.max(1, rows.length),
           marginLeft: labelMargin(rows.map((r) => r.label)),
-          x: { label: xLabel, grid: true, nice: true },
+          x: { label: xLabel, grid: true, nice: !xDomain, domain: xDomain },
           y: { label: null, domain: rows.map((r) => r.label) },
+          clip: Boolean(xDomain),
           marks: [
             P.ruleX([truth], { stroke: TRUTH, strokeWidth: 2, strokeDasharray: '4 3' }),
-            P.text([truth], { x: (d) => d, frameAnchor: 'top', dy: -6, text: () => 'truth', fill: TRUTH }),
+            P.text([truth], { x: (d) => d, frameAnchor: 'top', dy: -6, text: () => truthLabel, fill: TRUTH }),
             P.ruleY(rows, { y: 'label', x1: 'lo', x2: 'hi', stroke: (r) => r.color ?? COLORS[0], strokeWidth: 6, strokeOpacity: 0.35 }),
             P.dot(rows, { y: 'label', x: 'mean', fill: (r) => r.color ?? COLORS[0], r: 5, stroke: 'white' }),
           ],
@@ -218,14 +220,14 @@ export function groupedBarsChart(el, { data, series, groups, xLabel, yLabel, des
  * Lines over x with optional interval bands: series = [{ label, color, points: [{ x, y, lo?, hi? }] }];
  * `truth` is a number (horizontal line) or points.
  */
-export function linesChart(el, { series, truth, xLabel, yLabel, description, width, xType, percentY = false, yDomain }) {
+export function linesChart(el, { series, truth, xLabel, yLabel, description, width, xType, yType, percentY = false, yDomain, truthLabel = 'truth' }) {
   const pts = series.flatMap((s) => s.points.map((p) => ({ ...p, label: s.label })));
   const truthPts = Array.isArray(truth) ? truth : null;
   show(el, {
     data: { pts, truth },
     description,
     table: {
-      columns: [xLabel, ...series.map((s) => s.label), ...(truth !== undefined ? ['truth'] : [])],
+      columns: [xLabel, ...series.map((s) => s.label), ...(truth !== undefined ? [truthLabel] : [])],
       rows: [...new Set(pts.map((p) => p.x))].map((x) => [
         x,
         ...series.map((s) => s.points.find((p) => p.x === x)?.y ?? NaN),
@@ -238,9 +240,9 @@ export function linesChart(el, { series, truth, xLabel, yLabel, description, wid
         width: Math.max(320, Math.min(760, width ?? el.clientWidth)),
         height: 300,
         x: { label: xLabel, type: xType, grid: true },
-        y: { label: yLabel, grid: true, nice: !yDomain, domain: yDomain, clamp: false, tickFormat: percentY ? (d) => `${Math.round(d * 100)}%` : undefined },
+        y: { label: yLabel, type: yType, grid: true, nice: !yDomain, domain: yDomain, clamp: false, tickFormat: percentY ? (d) => `${Math.round(d * 100)}%` : undefined },
         clip: Boolean(yDomain),
-        color: { domain: [...series.map((s) => s.label), ...(truth !== undefined ? ['truth'] : [])], range: [...series.map((s, i) => s.color ?? COLORS[i]), TRUTH], legend: true },
+        color: { domain: [...series.map((s) => s.label), ...(truth !== undefined ? [truthLabel] : [])], range: [...series.map((s, i) => s.color ?? COLORS[i]), TRUTH], legend: true },
         marks: [
           ...series.map((s, i) =>
             P.areaY(s.points.filter((p) => Number.isFinite(p.lo)), { x: 'x', y1: 'lo', y2: 'hi', fill: s.color ?? COLORS[i], fillOpacity: 0.15 }),
@@ -253,5 +255,40 @@ export function linesChart(el, { series, truth, xLabel, yLabel, description, wid
           ...series.map((s, i) => P.line(s.points, { x: 'x', y: 'y', stroke: s.color ?? COLORS[i], strokeWidth: 2, marker: 'circle' })),
         ],
       }),
+  });
+}
+
+/**
+ * A scatter of points with optional error bars in x and y: points = [{ label, x, y, xlo?, xhi?,
+ * ylo?, yhi?, group? }], coloured by `group` (in `groups` order). `diagonal` draws y = x.
+ */
+export function scatterChart(el, { points, groups = [], xLabel, yLabel, description, width, diagonal = false, xDomain, yDomain }) {
+  const g = groups.length ? groups : [...new Set(points.map((p) => p.group ?? ''))];
+  show(el, {
+    data: { points, groups: g },
+    description,
+    table: {
+      columns: ['', xLabel, 'x low', 'x high', yLabel, 'y low', 'y high'],
+      rows: points.map((p) => [p.label, p.x, p.xlo ?? NaN, p.xhi ?? NaN, p.y, p.ylo ?? NaN, p.yhi ?? NaN]),
+    },
+    make: (P) => {
+      const lo = Math.min(...points.flatMap((p) => [p.x, p.y, p.xlo ?? p.x, p.ylo ?? p.y]).filter(Number.isFinite));
+      const hi = Math.max(...points.flatMap((p) => [p.x, p.y, p.xhi ?? p.x, p.yhi ?? p.y]).filter(Number.isFinite));
+      return P.plot({
+        style: { fontSize: '13px' },
+        width: Math.max(320, Math.min(760, width ?? el.clientWidth)),
+        height: 360,
+        x: { label: xLabel, grid: true, nice: !xDomain, domain: xDomain },
+        y: { label: yLabel, grid: true, nice: !yDomain, domain: yDomain },
+        clip: Boolean(xDomain || yDomain),
+        color: { domain: g, range: COLORS, legend: g.length > 1 },
+        marks: [
+          diagonal && Number.isFinite(lo) ? P.line([[lo, lo], [hi, hi]], { stroke: TRUTH, strokeDasharray: '4 3' }) : null,
+          P.ruleY(points.filter((p) => Number.isFinite(p.xlo)), { y: 'y', x1: 'xlo', x2: 'xhi', stroke: (p) => p.group ?? '', strokeOpacity: 0.6 }),
+          P.ruleX(points.filter((p) => Number.isFinite(p.ylo)), { x: 'x', y1: 'ylo', y2: 'yhi', stroke: (p) => p.group ?? '', strokeOpacity: 0.6 }),
+          P.dot(points, { x: 'x', y: 'y', fill: (p) => p.group ?? '', r: 5, stroke: 'white', title: (p) => `${p.label}: ${fmt(p.x)}, ${fmt(p.y)}` }),
+        ],
+      });
+    },
   });
 }

@@ -5,6 +5,13 @@ import { randomBucket } from './random-bucket.js';
 import { estimators } from './estimators.js';
 import { positionBias } from './position-bias.js';
 import { offlineOnline } from './offline-online.js';
+import { intent } from './intent.js';
+import { feedback } from './feedback.js';
+import { coldStart } from './cold-start.js';
+import { stakeholders } from './stakeholders.js';
+import { causalGraph } from './causal-graph.js';
+import { markets } from './markets.js';
+import { realLogs } from './real-logs.js';
 
 export const tasks = {
   'biased-logs': biasedLogs,
@@ -12,4 +19,11 @@ export const tasks = {
   estimators,
   'position-bias': positionBias,
   'offline-online': offlineOnline,
+  intent,
+  feedback,
+  'cold-start': coldStart,
+  stakeholders,
+  'causal-graph': causalGraph,
+  markets,
+  'real-logs': realLogs,
 };
