@@ -157,6 +157,61 @@ impl ObdLog {
         })
     }
 
+    /// Check a non-contextual distribution (n_actions × len_list) and an optional reward model of
+    /// the same shape.
+    fn check_policy(&self, dist: &[f64], reward_model: Option<&[f64]>) -> Result<()> {
+        let (m, l) = (self.n_actions, self.len_list);
+        if dist.len() != m * l {
+            return Err(Error::invalid("actionDist", format!("expected nActions × lenList = {} values, got {}", m * l, dist.len())));
+        }
+        if let Some((i, x)) = dist.iter().enumerate().find(|(_, x)| !(0.0..=1.0).contains(*x)) {
+            return Err(Error::invalid("actionDist", format!("expected probabilities in [0, 1], got {x} at index {i}")));
+        }
+        for k in 0..l {
+            let s: f64 = (0..m).map(|a| dist[a * l + k]).sum();
+            if (s - 1.0).abs() > crate::estimators::input::SUM_TOLERANCE {
+                return Err(Error::invalid("actionDist", format!("expected the probabilities at each position to sum to 1, got {s} at position {k}")));
+            }
+        }
+        if let Some(q) = reward_model {
+            if q.len() != m * l {
+                return Err(Error::invalid("rewardModel", format!("expected nActions × lenList = {} values, got {}", m * l, q.len())));
+            }
+            if let Some((i, x)) = q.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+                return Err(Error::invalid("rewardModel", format!("expected finite numbers, got {x} at index {i}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Per-round terms of a standard estimator for a non-contextual target `dist` and reward model
+    /// (both n_actions × len_list): O(n), without materializing n × n_actions × len_list arrays.
+    pub fn terms(&self, kernel: crate::estimators::Kernel, dist: &[f64], reward_model: Option<&[f64]>) -> Result<Vec<crate::estimators::RoundTerms>> {
+        kernel.validate()?;
+        self.check_policy(dist, reward_model)?;
+        if kernel.needs_reward_model() && reward_model.is_none() {
+            return Err(Error::invalid("rewardModel", format!("the `{}` estimator needs a reward model (one prediction per item and position)", kernel.name())));
+        }
+        let (m, l) = (self.n_actions, self.len_list);
+        let q = reward_model.unwrap_or(&[]);
+        let dm: Vec<f64> = (0..l)
+            .map(|k| {
+                if q.is_empty() {
+                    return 0.0;
+                }
+                let (num, den) = (0..m).fold((0.0, 0.0), |(n, d), a| (n + dist[a * l + k] * q[a * l + k], d + dist[a * l + k]));
+                num / den
+            })
+            .collect();
+        Ok((0..self.n_rounds())
+            .map(|i| {
+                let j = self.action[i] as usize * l + self.position[i] as usize;
+                let ql = if q.is_empty() { 0.0 } else { q[j] };
+                kernel.round_terms(self.reward[i], self.pscore[i], dist[j], ql, dm[self.position[i] as usize])
+            })
+            .collect())
+    }
+
     /// Smoothed click rate of each item at each position in this log (a tabular reward model),
     /// flat n_actions × len_list: (clicks + κ·CTR_k) / (shows + κ).
     pub fn tabular_reward_model(&self, smoothing: f64) -> Vec<f64> {

@@ -852,6 +852,42 @@ impl ObdHandle {
         }
         Ok(f64_array(&self.log.tabular_reward_model(s)))
     }
+    /// Estimate a non-contextual policy `dist` (nActions × lenList) on this log with a standard
+    /// estimator, computed row by row without n × nActions arrays: `{ estimate, lower, upper,
+    /// standardError, roundRewards }` (normal interval; options: `{ rewardModel, lambda, alpha }`).
+    #[wasm_bindgen(unchecked_return_type = "{ estimate: number; lower: number; upper: number; standardError: number; roundRewards: Float64Array }")]
+    pub fn estimate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+        dist: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ rewardModel?: ArrayLike<number>; lambda?: number; alpha?: number }")] options: Option<JsValue>,
+    ) -> JsResult<JsValue> {
+        let run = || -> Result<Object> {
+            let d = f64_vec("dist", &dist)?;
+            let (mut q, mut lambda, mut alpha) = (None, None, 0.05);
+            if let Some(o) = options.as_ref().filter(|o| !o.is_undefined() && !o.is_null()) {
+                expect_object(o, "options", "an object { rewardModel, lambda, alpha }")?;
+                check_keys(o, "options", &["rewardModel", "lambda", "alpha"])?;
+                q = field(o, "rewardModel")?.map(|v| f64_vec("rewardModel", &v)).transpose()?;
+                lambda = number_field(o, "lambda")?;
+                alpha = number_field(o, "alpha")?.unwrap_or(0.05);
+            }
+            let kernel = crate::estimators::kernel_by_name(estimator_name, lambda)?;
+            let terms = self.log.terms(kernel, &d, q.as_deref())?;
+            let (v, se) = crate::estimators::interval::estimate_and_se(kernel.normalizer(), &terms);
+            let iv = crate::estimators::interval::normal_terms(kernel.normalizer(), &terms, alpha)?;
+            let rr = crate::estimators::standard::round_rewards_from_terms(kernel.normalizer(), &terms);
+            let obj = Object::new();
+            set(&obj, "estimate", v);
+            set(&obj, "lower", iv.lower);
+            set(&obj, "upper", iv.upper);
+            set(&obj, "standardError", se);
+            set(&obj, "roundRewards", f64_array(&rr));
+            Ok(obj)
+        };
+        Ok(run().map_err(js_error)?.into())
+    }
+
     /// Estimator input for a non-contextual policy `dist` (nActions × lenList, e.g. another log's
     /// empiricalActionDist()), with an optional reward model of the same shape.
     #[wasm_bindgen(js_name = banditInput, unchecked_return_type = "BanditInput")]

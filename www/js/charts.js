@@ -240,7 +240,7 @@ export function linesChart(el, { series, truth, xLabel, yLabel, description, wid
         width: Math.max(320, Math.min(760, width ?? el.clientWidth)),
         height: 300,
         x: { label: xLabel, type: xType, grid: true },
-        y: { label: yLabel, type: yType, grid: true, nice: !yDomain, domain: yDomain, clamp: false, tickFormat: percentY ? (d) => `${Math.round(d * 100)}%` : undefined },
+        y: { label: yLabel, type: yType, grid: true, nice: !yDomain, domain: yDomain, clamp: false, tickFormat: percentY ? (d) => `${Math.round(d * 100)}%` : yType === 'log' ? '~g' : undefined },
         clip: Boolean(yDomain),
         color: { domain: [...series.map((s) => s.label), ...(truth !== undefined ? [truthLabel] : [])], range: [...series.map((s, i) => s.color ?? COLORS[i]), TRUTH], legend: true },
         marks: [

@@ -79,6 +79,8 @@ export function startLesson(def) {
 
   // ----- computing -----
   const runner = new TaskRunner();
+  // Inputs that are not part of the URL state (a file the learner loaded): sent with every run.
+  const data = {};
   let pendingFrame = 0;
   let inputAt = 0;
   function changed(origin) {
@@ -123,7 +125,8 @@ export function startLesson(def) {
           progress.value = result.progress.done;
         }
         if (result.progress && result.progress.done < result.progress.total) {
-          setStatus(`Computing… ${result.progress.done} of ${result.progress.total} ${result.progress.unit ?? 'replicates'}`, 'busy');
+          const { done, total, unit } = result.progress;
+          setStatus(Number.isInteger(done) ? `Computing… ${done} of ${total} ${unit ?? 'replicates'}` : `Computing… ${Math.round((100 * done) / total)}%`, 'busy');
         }
       },
       onDone() {
@@ -138,7 +141,7 @@ export function startLesson(def) {
         if (progress) progress.hidden = true;
         setStatus(`Something went wrong: ${e.message}`, 'error');
       },
-    });
+    }, data);
   }
 
   // ----- embedding: postMessage protocol -----
@@ -199,5 +202,15 @@ export function startLesson(def) {
     },
     (e) => setStatus(`The simulation could not start: ${e.message}`, 'error'),
   );
-  return { get state() { return state; } };
+  return {
+    get state() {
+      return state;
+    },
+    /** Attach (or with `undefined`, remove) an input that is not in the URL, and recompute. */
+    setData(key, value) {
+      if (value === undefined) delete data[key];
+      else data[key] = value;
+      compute();
+    },
+  };
 }

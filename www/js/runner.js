@@ -16,11 +16,14 @@ export class TaskRunner {
     });
   }
 
-  /** Run `task` with `state`; callbacks: onPartial(result), onDone(), onError(error). */
-  run(task, state, callbacks) {
+  /**
+   * Run `task` with `state` (and optional `data` that is not part of the URL state, e.g. a file
+   * the learner loaded); callbacks: onPartial(result), onDone(), onError(error).
+   */
+  run(task, state, callbacks, data = undefined) {
     const id = ++this.seq;
     this.current = { id, ...callbacks, started: performance.now() };
-    this.worker.postMessage({ id, task, state });
+    this.worker.postMessage({ id, task, state, data });
     return id;
   }
 

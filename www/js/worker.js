@@ -1,4 +1,4 @@
-// The Web Worker that runs the Wasm module off the main thread. It receives { id, task, state },
+// The Web Worker that runs the Wasm module off the main thread. It receives { id, task, state, data },
 // runs the lesson's task (an async generator of partial results), posts each partial result, and
 // abandons a job as soon as a newer one arrives (the next slider move cancels the previous run).
 import * as rv from '../pkg/receval.js';
@@ -20,7 +20,7 @@ self.onmessage = async (event) => {
   }
   const cancelled = () => latest !== msg.id;
   try {
-    for await (const partial of run(rv, msg.state, cancelled)) {
+    for await (const partial of run(rv, msg.state, cancelled, msg.data)) {
       if (cancelled()) return;
       self.postMessage({ id: msg.id, type: 'partial', result: partial });
       await yieldNow();
