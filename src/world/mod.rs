@@ -771,15 +771,23 @@ impl World {
                 }
                 ok.then_some(v)
             }
-            PositionBias::Cascade if rankings * users.len() as f64 <= 2.0e7 => {
+            PositionBias::Cascade => {
                 let mut v = 0.0;
+                let mut exact = true;
                 let mut slate = vec![0usize; len];
                 for &u in &users {
-                    v += self.arrival[u] * cascade_enumerate(self, policy, u, &table, &mut slate, 0);
+                    let (rel, val) = (&self.rel[u * ni..(u + 1) * ni], &table[u * ni..(u + 1) * ni]);
+                    match policy.cascade_value(u, len, rel, val) {
+                        Some(x) => v += self.arrival[u] * x,
+                        None if rankings * users.len() as f64 <= 2.0e7 => v += self.arrival[u] * cascade_enumerate(self, policy, u, &table, &mut slate, 0),
+                        None => {
+                            exact = false;
+                            break;
+                        }
+                    }
                 }
-                Some(v)
+                exact.then_some(v)
             }
-            PositionBias::Cascade => None,
         };
         if let Some(value) = exact {
             return Ok(RankingValue { value, standard_error: 0.0, exact: true, n_rounds: 0 });

@@ -683,21 +683,139 @@ fn marginals_node(node: &Node, u: usize, len: usize, ni: usize) -> Result<Vec<f6
         }
         pl => {
             let w = pl_weights(pl, u, ni).unwrap_or_default();
-            let work = (0..len.saturating_sub(1)).fold(ni as f64, |acc, k| acc * (ni - k - 1) as f64);
-            if work > ENUMERATION_LIMIT {
+            let total: f64 = w.iter().sum();
+            let (orderings, sets) = pl_work(ni, len);
+            if orderings.min(sets) > ENUMERATION_LIMIT {
                 return Err(Error::unsupported(
                     "lenList",
                     format!(
-                        "exact item-position probabilities of a Plackett–Luce ranking enumerate every prefix: {work:e} for {ni} items and lenList {len}, above the limit {ENUMERATION_LIMIT:e}; use fewer items or a shorter list"
+                        "exact item-position probabilities of a Plackett–Luce ranking need {:e} steps for {ni} items and lenList {len}, above the limit {ENUMERATION_LIMIT:e}; use fewer items or a shorter list",
+                        orderings.min(sets)
                     ),
                 ));
             }
-            let total: f64 = w.iter().sum();
-            let mut used = vec![false; ni];
-            pl_enumerate(&w, total, 1.0, 0, len, &mut used, &mut out);
+            if sets < orderings {
+                // Dynamic programming over the *set* of items placed so far: the probability of
+                // the next pick depends only on that set, not on its order.
+                for (k, layer) in pl_layers(&w, len).iter().enumerate() {
+                    for &(set, p, w_set) in layer {
+                        let rest = total - w_set;
+                        if rest <= 0.0 {
+                            continue;
+                        }
+                        for a in 0..ni {
+                            if set >> a & 1 == 0 && w[a] > 0.0 {
+                                out[a * len + k] += p * w[a] / rest;
+                            }
+                        }
+                    }
+                }
+            } else {
+                let mut used = vec![false; ni];
+                pl_enumerate(&w, total, 1.0, 0, len, &mut used, &mut out);
+            }
         }
     }
     Ok(out)
+}
+
+/// Steps of the two exact methods for a Plackett–Luce ranking of `len` among `n` items:
+/// enumerating ordered prefixes, or walking sets of placed items (only for n ≤ 128).
+fn pl_work(n: usize, len: usize) -> (f64, f64) {
+    let orderings = (0..len.saturating_sub(1)).fold(n as f64, |acc, k| acc * (n - k - 1) as f64);
+    let mut sets = 0.0;
+    let mut binom = 1.0;
+    for k in 0..len {
+        sets += binom * n as f64;
+        binom = binom * (n - k) as f64 / (k + 1) as f64;
+    }
+    (orderings, if n <= 128 { sets } else { f64::INFINITY })
+}
+
+/// The probability that the first k picks of a Plackett–Luce ranking are exactly the set S, for
+/// k = 0..len−1: layer k lists (S as a bitmask, P(S), total weight of S). Requires ≤ 128 items.
+fn pl_layers(w: &[f64], len: usize) -> Vec<Vec<(u128, f64, f64)>> {
+    let total: f64 = w.iter().sum();
+    let mut layers = vec![vec![(0u128, 1.0, 0.0)]];
+    for _ in 1..len {
+        let mut next: std::collections::HashMap<u128, (f64, f64)> = std::collections::HashMap::new();
+        for &(set, p, w_set) in layers.last().map(|l| l.as_slice()).unwrap_or(&[]) {
+            let rest = total - w_set;
+            if rest <= 0.0 {
+                continue;
+            }
+            for (a, &wa) in w.iter().enumerate() {
+                if set >> a & 1 == 0 && wa > 0.0 {
+                    let e = next.entry(set | 1 << a).or_insert((0.0, w_set + wa));
+                    e.0 += p * wa / rest;
+                }
+            }
+        }
+        let mut layer: Vec<(u128, f64, f64)> = next.into_iter().map(|(s, (p, ws))| (s, p, ws)).collect();
+        layer.sort_by_key(|x| x.0); // deterministic order of summation
+        layers.push(layer);
+    }
+    layers
+}
+
+/// Expected cascade value of a Plackett–Luce ranking with weights `w` over `len` positions:
+/// Σₖ Σ_S P(first k = S) Σ_{a∉S} P(a next | S) · Πⱼ∈S (1 − relⱼ) · valueₐ, where the user stops
+/// after the first click (probability relⱼ). Exact, by the same dynamic programming over sets.
+pub(crate) fn pl_cascade_value(w: &[f64], len: usize, rel: &[f64], value: &[f64]) -> f64 {
+    let total: f64 = w.iter().sum();
+    let mut v = 0.0;
+    for layer in pl_layers(w, len) {
+        for (set, p, w_set) in layer {
+            let rest = total - w_set;
+            if rest <= 0.0 {
+                continue;
+            }
+            let reach: f64 = (0..w.len()).filter(|&j| set >> j & 1 == 1).map(|j| 1.0 - rel[j]).product();
+            for (a, &wa) in w.iter().enumerate() {
+                if set >> a & 1 == 0 && wa > 0.0 {
+                    v += p * wa / rest * reach * value[a];
+                }
+            }
+        }
+    }
+    v
+}
+
+impl Policy {
+    /// Expected total reward per round under the cascade model for user u, exactly, when the
+    /// policy is a mixture of Plackett–Luce, uniform, top-k and greedy rankings over at most 128
+    /// items; `None` otherwise. `rel` is P(click | examined) per item (the user stops after a
+    /// click), `value` the expected reward of an examined item.
+    pub fn cascade_value(&self, u: usize, len: usize, rel: &[f64], value: &[f64]) -> Option<f64> {
+        if self.n_items > 128 || pl_work(self.n_items, len).1 > ENUMERATION_LIMIT {
+            return None;
+        }
+        Some(cascade_node(&self.node, u, len, self.n_items, rel, value))
+    }
+}
+
+fn cascade_node(node: &Node, u: usize, len: usize, ni: usize, rel: &[f64], value: &[f64]) -> f64 {
+    match node {
+        Node::Mixture(parts) => parts.iter().map(|(w, n)| w * cascade_node(n, u, len, ni, rel, value)).sum(),
+        Node::Greedy(s) => {
+            let mut reach = 1.0;
+            let mut v = 0.0;
+            for &a in order(&s[u * ni..(u + 1) * ni]).iter().take(len) {
+                v += reach * value[a];
+                reach *= 1.0 - rel[a];
+            }
+            v
+        }
+        Node::Uniform => pl_cascade_value(&vec![1.0; ni], len, rel, value),
+        Node::TopK(k, s) => {
+            let mut w = vec![0.0; ni];
+            for &i in order(&s[u * ni..(u + 1) * ni]).iter().take(*k) {
+                w[i] = 1.0;
+            }
+            pl_cascade_value(&w, len, rel, value)
+        }
+        pl => pl_cascade_value(&pl_weights(pl, u, ni).unwrap_or_default(), len, rel, value),
+    }
 }
 
 /// Depth-first enumeration of Plackett–Luce prefixes: at `depth` with prefix probability `p` and
