@@ -162,7 +162,10 @@ impl ObdLog {
     fn check_policy(&self, dist: &[f64], reward_model: Option<&[f64]>) -> Result<()> {
         let (m, l) = (self.n_actions, self.len_list);
         if dist.len() != m * l {
-            return Err(Error::invalid("actionDist", format!("expected nActions × lenList = {} values, got {}", m * l, dist.len())));
+            return Err(Error::invalid(
+                "actionDist",
+                format!("expected nActions × lenList = {} values, got {}", m * l, dist.len()),
+            ));
         }
         if let Some((i, x)) = dist.iter().enumerate().find(|(_, x)| !(0.0..=1.0).contains(*x)) {
             return Err(Error::invalid("actionDist", format!("expected probabilities in [0, 1], got {x} at index {i}")));
@@ -170,12 +173,18 @@ impl ObdLog {
         for k in 0..l {
             let s: f64 = (0..m).map(|a| dist[a * l + k]).sum();
             if (s - 1.0).abs() > crate::estimators::input::SUM_TOLERANCE {
-                return Err(Error::invalid("actionDist", format!("expected the probabilities at each position to sum to 1, got {s} at position {k}")));
+                return Err(Error::invalid(
+                    "actionDist",
+                    format!("expected the probabilities at each position to sum to 1, got {s} at position {k}"),
+                ));
             }
         }
         if let Some(q) = reward_model {
             if q.len() != m * l {
-                return Err(Error::invalid("rewardModel", format!("expected nActions × lenList = {} values, got {}", m * l, q.len())));
+                return Err(Error::invalid(
+                    "rewardModel",
+                    format!("expected nActions × lenList = {} values, got {}", m * l, q.len()),
+                ));
             }
             if let Some((i, x)) = q.iter().enumerate().find(|(_, x)| !x.is_finite()) {
                 return Err(Error::invalid("rewardModel", format!("expected finite numbers, got {x} at index {i}")));
@@ -186,11 +195,19 @@ impl ObdLog {
 
     /// Per-round terms of a standard estimator for a non-contextual target `dist` and reward model
     /// (both n_actions × len_list): O(n), without materializing n × n_actions × len_list arrays.
-    pub fn terms(&self, kernel: crate::estimators::Kernel, dist: &[f64], reward_model: Option<&[f64]>) -> Result<Vec<crate::estimators::RoundTerms>> {
+    pub fn terms(
+        &self,
+        kernel: crate::estimators::Kernel,
+        dist: &[f64],
+        reward_model: Option<&[f64]>,
+    ) -> Result<Vec<crate::estimators::RoundTerms>> {
         kernel.validate()?;
         self.check_policy(dist, reward_model)?;
         if kernel.needs_reward_model() && reward_model.is_none() {
-            return Err(Error::invalid("rewardModel", format!("the `{}` estimator needs a reward model (one prediction per item and position)", kernel.name())));
+            return Err(Error::invalid(
+                "rewardModel",
+                format!("the `{}` estimator needs a reward model (one prediction per item and position)", kernel.name()),
+            ));
         }
         let (m, l) = (self.n_actions, self.len_list);
         let q = reward_model.unwrap_or(&[]);

@@ -388,3 +388,40 @@ fn set_dynamic_programming_matches_brute_force_enumeration() {
         }
     }
 }
+
+#[test]
+fn a_components_rows_carry_that_components_propensities() {
+    let w = world(WorldConfig { n_users: 100, n_items: 20, ..Default::default() });
+    let spec = PolicySpec::with_random_bucket(softmax(3.0), 0.2);
+    for len in [1usize, 3] {
+        let log = collect(&w, &spec, 4000, 6, len);
+        let bucket = log.component_subset(1).unwrap();
+        assert!(bucket.n_rows() > 0 && bucket.n_rows() < log.n_rows());
+        let uniform_slate = (0..len).map(|k| 1.0 / (20 - k) as f64).product::<f64>();
+        for r in 0..bucket.n_rows() {
+            assert!((bucket.pscore[r] - 1.0 / 20.0).abs() < 1e-15, "item-position propensity of a uniform ranking");
+            assert!((bucket.pscore_slate[r] - uniform_slate).abs() < 1e-15);
+        }
+        // the production rows keep production's own probabilities, not the mixture's
+        let prod = log.component_subset(0).unwrap();
+        let p = Policy::compile(&w, &softmax(3.0)).unwrap();
+        if len == 1 {
+            for r in 0..prod.n_rows() {
+                assert_eq!(prod.pscore[r], p.probs(prod.user[r] as usize)[prod.action[r] as usize]);
+            }
+        }
+        assert!(log.component_subset(2).is_err());
+    }
+}
+
+#[test]
+fn ipw_weighted_matrix_factorization_stays_finite() {
+    use receval::world::RecommenderSpec;
+    let w = world(WorldConfig { n_users: 200, n_items: 50, ..Default::default() });
+    let log = collect(&w, &softmax(4.0), 5000, 2, 1);
+    let spec =
+        RecommenderSpec::from_value(&Value::object([("kind", Value::from("mf")), ("weighting", Value::from("ipw"))]), "spec")
+            .unwrap();
+    let scores = spec.fit(&log).unwrap();
+    assert!(scores.iter().all(|x| x.is_finite()));
+}

@@ -598,7 +598,9 @@ impl LogHandle {
     pub fn naive_value(&self) -> f64 {
         self.log.naive_value()
     }
-    /// Rows of one market and/or one logger component: `{ market?, component? }`.
+    /// Rows of one market and/or one logger component: `{ market?, component? }`. With a component
+    /// (e.g. 1, the uniform bucket of a mixture), the rows carry that component's own propensities
+    /// and the subset's logging policy is that component.
     pub fn subset(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ market?: number; component?: number }")] filter: JsValue,
@@ -855,12 +857,15 @@ impl ObdHandle {
     /// Estimate a non-contextual policy `dist` (nActions × lenList) on this log with a standard
     /// estimator, computed row by row without n × nActions arrays: `{ estimate, lower, upper,
     /// standardError, roundRewards }` (normal interval; options: `{ rewardModel, lambda, alpha }`).
-    #[wasm_bindgen(unchecked_return_type = "{ estimate: number; lower: number; upper: number; standardError: number; roundRewards: Float64Array }")]
+    #[wasm_bindgen(
+        unchecked_return_type = "{ estimate: number; lower: number; upper: number; standardError: number; roundRewards: Float64Array }"
+    )]
     pub fn estimate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
         dist: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ rewardModel?: ArrayLike<number>; lambda?: number; alpha?: number }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "{ rewardModel?: ArrayLike<number>; lambda?: number; alpha?: number }")]
+        options: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let run = || -> Result<Object> {
             let d = f64_vec("dist", &dist)?;

@@ -464,6 +464,44 @@ impl Log {
         (0..self.n_rows()).map(|r| self.examination_given_prefix(r)).collect()
     }
 
+    /// The rows of one mixture component of the logger (e.g. the uniform randomized bucket), with
+    /// that component's own propensities: within those rows, actions followed the component alone,
+    /// so an estimator must divide by its probabilities, not the mixture's.
+    pub fn component_subset(&self, c: usize) -> Result<Log> {
+        let logger = self
+            .logger
+            .as_ref()
+            .ok_or_else(|| Error::unsupported("component", "this log's logger is an online policy without components"))?;
+        let comp = logger.component_policy(c).ok_or_else(|| {
+            Error::invalid("component", format!("the logger has {} component(s) (0-based), got {c}", logger.components().len()))
+        })?;
+        let mut sub = self.subset(|r| self.component[r] as usize == c);
+        let l = self.len_list;
+        let mut marg: HashMap<u32, Vec<f64>> = HashMap::new();
+        for s in 0..sub.n_slates() {
+            let u = sub.user[s * l];
+            if l == 1 {
+                sub.pscore[s] = comp.probs(u as usize)[sub.action[s] as usize];
+                sub.pscore_slate[s] = sub.pscore[s];
+                sub.pscore_cascade[s] = sub.pscore[s];
+                continue;
+            }
+            let slate: Vec<usize> = (0..l).map(|k| sub.action[s * l + k] as usize).collect();
+            let prefix = comp.prefix_probs(u as usize, &slate);
+            if let std::collections::hash_map::Entry::Vacant(e) = marg.entry(u) {
+                e.insert(comp.marginals(u as usize, l)?);
+            }
+            for k in 0..l {
+                sub.pscore[s * l + k] = marg[&u][slate[k] * l + k];
+                sub.pscore_slate[s * l + k] = prefix[l - 1];
+                sub.pscore_cascade[s * l + k] = prefix[k];
+            }
+        }
+        sub.component.iter_mut().for_each(|x| *x = 0);
+        sub.logger = Some(comp);
+        Ok(sub)
+    }
+
     /// Rows in `keep` (e.g. one market), as a new log with the same world.
     pub fn subset(&self, keep: impl Fn(usize) -> bool) -> Log {
         let rows: Vec<usize> = (0..self.n_rows()).filter(|&r| keep(r)).collect();

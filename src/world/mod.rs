@@ -779,7 +779,9 @@ impl World {
                     let (rel, val) = (&self.rel[u * ni..(u + 1) * ni], &table[u * ni..(u + 1) * ni]);
                     match policy.cascade_value(u, len, rel, val) {
                         Some(x) => v += self.arrival[u] * x,
-                        None if rankings * users.len() as f64 <= 2.0e7 => v += self.arrival[u] * cascade_enumerate(self, policy, u, &table, &mut slate, 0),
+                        None if rankings * users.len() as f64 <= 2.0e7 => {
+                            v += self.arrival[u] * cascade_enumerate(self, policy, u, &table, &mut slate, 0)
+                        }
                         None => {
                             exact = false;
                             break;

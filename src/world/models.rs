@@ -458,7 +458,9 @@ impl RecommenderSpec {
                         let (u, i) = (log.user[r] as usize, log.action[r] as usize);
                         let (pu, qi) = (u * factors, i * factors);
                         let pred = global + bi[i] + (0..factors).map(|f| p[pu + f] * q[qi + f]).sum::<f64>();
-                        let e = w[r] * (log.reward[r] - pred);
+                        // weighted error, clipped: a large inverse-propensity weight times the step
+                        // size would otherwise throw SGD off the rails
+                        let e = (w[r] * (log.reward[r] - pred)).clamp(-1.0 / learning_rate, 1.0 / learning_rate).clamp(-5.0, 5.0);
                         bi[i] += learning_rate * (e - regularization * bi[i]);
                         for f in 0..factors {
                             let (a, b) = (p[pu + f], q[qi + f]);
@@ -467,12 +469,21 @@ impl RecommenderSpec {
                         }
                     }
                 }
-                Ok((0..nu * ni)
+                let scores: Vec<f64> = (0..nu * ni)
                     .map(|x| {
                         let (u, i) = (x / ni, x % ni);
                         global + bi[i] + (0..factors).map(|f| p[u * factors + f] * q[i * factors + f]).sum::<f64>()
                     })
-                    .collect())
+                    .collect();
+                if scores.iter().any(|x| !x.is_finite()) {
+                    return Err(Error::invalid(
+                        "learningRate",
+                        format!(
+                            "matrix factorization diverged (non-finite scores) at learning rate {learning_rate}; lower it or the weight clip"
+                        ),
+                    ));
+                }
+                Ok(scores)
             }
             RecommenderSpec::ItemKnn { neighbors, ipw, clip } => {
                 let w = weights(ipw, clip);

@@ -370,6 +370,25 @@ impl Policy {
         &self.component_tables
     }
 
+    /// The `c`-th top-level component as a policy of its own (a mixture's part; for ε-greedy,
+    /// component 1 is the uniform exploration). `None` when there is no such component.
+    pub fn component_policy(&self, c: usize) -> Option<Policy> {
+        let node = match &self.node {
+            Node::Mixture(parts) => parts.get(c)?.1.clone(),
+            n if c == 0 => n.clone(),
+            _ => return None,
+        };
+        let table = self.component_tables.get(c)?.1.clone();
+        Some(Policy {
+            spec: self.spec.clone(),
+            node,
+            n_items: self.n_items,
+            component_tables: vec![(1.0, table.clone())],
+            table,
+            alias: Arc::new(OnceLock::new()),
+        })
+    }
+
     /// Alias tables (one per component) for O(1) single-item draws.
     pub(crate) fn alias_tables(&self) -> &[AliasTable] {
         self.alias.get_or_init(|| self.component_tables.iter().map(|(_, t)| AliasTable::new(t, self.n_items)).collect())

@@ -52,10 +52,13 @@ export function show(el, { make, data, table, description }) {
     // One accessible image per chart (its description; the numbers are in the table below):
     // Plot labels every mark group, which is not allowed on elements without a role.
     for (const g of chart.querySelectorAll('[aria-label]')) g.removeAttribute('aria-label');
-    const svg = chart.tagName === 'svg' ? chart : chart.querySelector('svg:not(.plot-swatch svg)') ?? chart;
+    // The plot itself is the last direct <svg> of a figure (legends come first: swatches in divs,
+    // colour ramps as svgs whose class ends in "-ramp").
+    const svgs = chart.tagName === 'svg' ? [chart] : [...chart.querySelectorAll(':scope > svg')];
+    const svg = svgs.filter((x) => !/-ramp\b/.test(x.getAttribute('class') ?? '')).pop() ?? chart;
     svg.setAttribute('role', 'img');
     if (description) svg.setAttribute('aria-label', description);
-    for (const swatch of chart.querySelectorAll('.plot-swatch svg, svg[class$="-swatch"]')) swatch.setAttribute('aria-hidden', 'true');
+    for (const legend of chart.querySelectorAll('svg')) if (legend !== svg) legend.setAttribute('aria-hidden', 'true');
     slot.append(chart);
   } else {
     const p = document.createElement('p');
