@@ -13,6 +13,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = join(root, 'pkg');
 const p = (f) => join(pkg, f);
 
+// Refuse to run twice on the same output (that would rename our entry point over the glue).
+if (readFileSync(p('receval.js'), 'utf8').includes("from './receval_glue.js'")) {
+  console.error('pkg/ is already merged: rebuild it with scripts/build.sh (wasm-pack writes a fresh pkg/receval.js)');
+  process.exit(1);
+}
 renameSync(p('receval.js'), p('receval_glue.js'));
 renameSync(p('receval.d.ts'), p('receval_glue.d.ts'));
 

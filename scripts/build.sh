@@ -13,6 +13,11 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
+# One build at a time: two concurrent builds would interleave wasm-pack's output with the merge
+# step that renames it.
+exec 9>"$ROOT/target/.build.lock" 2>/dev/null || { mkdir -p "$ROOT/target" && exec 9>"$ROOT/target/.build.lock"; }
+flock 9
+
 stamp=pkg/.build-stamp
 inputs=$(find src Cargo.toml Cargo.lock pkg-config -type f -newer "$stamp" 2>/dev/null | head -1 || true)
 if [[ -f "$stamp" && -z "$inputs" ]]; then

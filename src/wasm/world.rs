@@ -262,7 +262,7 @@ impl WorldHandle {
     #[wasm_bindgen(js_name = addModel)]
     pub fn add_model(&mut self, name: &str, scores: JsValue) -> JsResult<()> {
         let s = f64_vec("scores", &scores).map_err(js_error)?;
-        Arc::make_mut(&mut self.world).add_model(name, s).map_err(js_error)
+        self.world.add_model(name, s).map_err(js_error)
     }
 
     /// Fit a recommender on a log and register its scores as `model:NAME` for policies; returns
@@ -280,7 +280,7 @@ impl WorldHandle {
                 return Err(Error::invalid("log", "expected a log collected from this world"));
             }
             let scores = spec.fit(&log.log)?;
-            Arc::make_mut(world).add_model(name, scores.clone())?;
+            world.add_model(name, scores.clone())?;
             Ok(scores)
         };
         Ok(f64_array(&run(&mut self.world).map_err(js_error)?))

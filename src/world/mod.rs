@@ -40,6 +40,7 @@ use crate::error::{Error, Result};
 use crate::math;
 use crate::rng::{AliasTable, Rng, derive_seed};
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 
 /// The signals an examined item produces. Expectations (given examination, liked probability
 /// `rel`, intent) are closed-form; see [`World::expected_signal`].
@@ -357,7 +358,9 @@ pub struct World {
     /// True rating 1..=5, n_users × n_items.
     rating: Vec<u8>,
     /// Learned scores registered by name (n_users × n_items each).
-    models: BTreeMap<String, Vec<f64>>,
+    /// Shared by every clone of this world (and so by every log of it): a model registered after
+    /// a log was collected is visible to that log's policies too.
+    models: Arc<RwLock<BTreeMap<String, Arc<Vec<f64>>>>>,
 }
 
 fn zipf_weights(n: usize, s: f64, rng: &mut Rng) -> Vec<f64> {
@@ -521,7 +524,7 @@ impl World {
             item_price,
             rel,
             rating,
-            models: BTreeMap::new(),
+            models: Arc::new(RwLock::new(BTreeMap::new())),
         })
     }
 
@@ -671,7 +674,7 @@ impl World {
 
     /// Register learned scores (n_users × n_items) under a name, for policies to use as
     /// `score: { model: name }`.
-    pub fn add_model(&mut self, name: &str, scores: Vec<f64>) -> Result<()> {
+    pub fn add_model(&self, name: &str, scores: Vec<f64>) -> Result<()> {
         if scores.len() != self.n_users() * self.n_items() {
             return Err(Error::invalid(
                 "scores",
@@ -684,14 +687,15 @@ impl World {
         if name.is_empty() {
             return Err(Error::invalid("name", "expected a non-empty model name"));
         }
-        self.models.insert(name.to_string(), scores);
+        self.models.write().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), Arc::new(scores));
         Ok(())
     }
 
     /// Learned scores registered under `name`.
-    pub fn model(&self, name: &str) -> Result<&[f64]> {
-        self.models.get(name).map(|v| v.as_slice()).ok_or_else(|| {
-            let known: Vec<&str> = self.models.keys().map(|s| s.as_str()).collect();
+    pub fn model(&self, name: &str) -> Result<Arc<Vec<f64>>> {
+        let models = self.models.read().unwrap_or_else(|e| e.into_inner());
+        models.get(name).cloned().ok_or_else(|| {
+            let known: Vec<&str> = models.keys().map(|s| s.as_str()).collect();
             Error::invalid(
                 "score.model",
                 format!(
@@ -704,7 +708,7 @@ impl World {
 
     /// Names of the registered models.
     pub fn model_names(&self) -> Vec<String> {
-        self.models.keys().cloned().collect()
+        self.models.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect()
     }
 
     /// Exact expected reward per round of a single-item policy: Σᵤ P(u) Σᵢ π(i|u) E[r | u, i].

@@ -112,7 +112,9 @@ const base = (opts) => ({
 });
 
 /**
- * Point estimates with intervals against the truth: rows = [{ label, value, lower, upper, color }].
+ * Point estimates with intervals against the truth: rows = [{ label, value, lower, upper, color,
+ * truth? }]. `truth` draws one dashed line; a row's own `truth` draws a black tick on that row
+ * (for rows whose true values differ, e.g. per segment).
  */
 export function estimatesChart(el, { rows, truth, xLabel, description, width, truthLabel = 'truth', xDomain }) {
   const data = rows.filter((r) => Number.isFinite(r.value));
@@ -120,8 +122,11 @@ export function estimatesChart(el, { rows, truth, xLabel, description, width, tr
     data: { rows, truth, xLabel },
     description,
     table: {
-      columns: ['estimator', 'estimate', 'lower', 'upper', 'error vs truth'],
-      rows: rows.map((r) => [r.label, r.value, r.lower ?? NaN, r.upper ?? NaN, Number.isFinite(truth) ? r.value - truth : NaN]),
+      columns: ['estimator', 'estimate', 'lower', 'upper', 'truth', 'error vs truth'],
+      rows: rows.map((r) => {
+        const t = Number.isFinite(r.truth) ? r.truth : truth;
+        return [r.label, r.value, r.lower ?? NaN, r.upper ?? NaN, t ?? NaN, Number.isFinite(t) ? r.value - t : NaN];
+      }),
     },
     make: (P) =>
       P.plot(
@@ -136,6 +141,7 @@ export function estimatesChart(el, { rows, truth, xLabel, description, width, tr
             Number.isFinite(truth) ? P.ruleX([truth], { stroke: TRUTH, strokeWidth: 2, strokeDasharray: '4 3' }) : null,
             Number.isFinite(truth) ? P.text([truth], { x: (d) => d, frameAnchor: 'top', dy: -6, text: () => truthLabel, fill: TRUTH }) : null,
             P.ruleY(data.filter((r) => Number.isFinite(r.lower)), { y: 'label', x1: 'lower', x2: 'upper', stroke: (r) => r.color ?? COLORS[0], strokeWidth: 3 }),
+            P.tickX(rows.filter((r) => Number.isFinite(r.truth)), { y: 'label', x: 'truth', stroke: TRUTH, strokeWidth: 2.5 }),
             P.dot(data, { y: 'label', x: 'value', fill: (r) => r.color ?? COLORS[0], r: 5, stroke: 'white', title: (r) => `${r.label}: ${fmt(r.value)}` }),
           ],
         }),
