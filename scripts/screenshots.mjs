@@ -1,4 +1,5 @@
-// Screenshots of the lessons for the README: docs/screenshots/<slug>.png (full page, 1280 px wide).
+// Screenshots of the lessons for the README: docs/screenshots/<slug>.png, the interactive part of
+// each page at 1280 px wide (the top of the widget: controls, readout and first charts).
 //   node scripts/screenshots.mjs                 every lesson linked from www/index.html
 //   node scripts/screenshots.mjs real-logs …     only these
 import { chromium } from 'playwright-core';
@@ -18,7 +19,8 @@ for (const slug of slugs) {
   await page.goto(`${url}lessons/${slug}.html`);
   await page.waitForFunction(() => document.querySelector('[data-lesson]')?.dataset.done, null, { timeout: 120000 });
   await page.waitForTimeout(300);
-  await page.screenshot({ path: new URL(`${slug}.png`, out).pathname, fullPage: true });
+  const box = await page.locator('section.widget').boundingBox();
+  await page.screenshot({ path: new URL(`${slug}.png`, out).pathname, fullPage: true, clip: { x: 0, y: Math.max(0, box.y - 8), width: 1280, height: Math.min(box.height + 16, 1100) } });
   console.log(`docs/screenshots/${slug}.png`);
   await page.close();
 }

@@ -106,6 +106,7 @@ const labelMargin = (labels) => Math.min(280, 16 + 7.2 * Math.max(8, ...labels.m
 
 const base = (opts) => ({
   style: { fontSize: '13px', overflow: 'visible' },
+  marginBottom: 46,
   marginRight: 24,
   width: Math.max(320, Math.min(760, opts.width ?? 720)),
   ...opts,
@@ -132,9 +133,9 @@ export function estimatesChart(el, { rows, truth, xLabel, description, width, tr
       P.plot(
         base({
           width: width ?? el.clientWidth,
-          height: 40 + 34 * Math.max(1, rows.length),
+          height: 56 + 34 * Math.max(1, rows.length),
           marginLeft: labelMargin(rows.map((r) => r.label)),
-          x: { label: xLabel, grid: true, nice: !xDomain, domain: xDomain },
+          x: { label: xLabel, grid: true, nice: !xDomain, domain: xDomain, labelAnchor: 'center', labelOffset: 38 },
           y: { label: null, domain: rows.map((r) => r.label) },
           clip: Boolean(xDomain),
           marks: [
@@ -165,9 +166,9 @@ export function spreadChart(el, { rows, truth, xLabel, description, width, truth
       P.plot(
         base({
           width: width ?? el.clientWidth,
-          height: 40 + 34 * Math.max(1, rows.length),
+          height: 56 + 34 * Math.max(1, rows.length),
           marginLeft: labelMargin(rows.map((r) => r.label)),
-          x: { label: xLabel, grid: true, nice: !xDomain, domain: xDomain },
+          x: { label: xLabel, grid: true, nice: !xDomain, domain: xDomain, labelAnchor: 'center', labelOffset: 38 },
           y: { label: null, domain: rows.map((r) => r.label) },
           clip: Boolean(xDomain),
           marks: [

@@ -21,7 +21,11 @@ const presets = [
 const SERIES = ['Production (logger)', 'Candidate'];
 
 function render(r, s, fig, root) {
-  const errorOf = (v) => (Number.isFinite(v) && r.truth ? `${v >= r.truth ? '+' : ''}${pct((v - r.truth) / r.truth, 0)}` : '—');
+  const errorOf = (v) => {
+    if (!Number.isFinite(v) || !r.truth) return '—';
+    const p = Math.round((100 * (v - r.truth)) / r.truth);
+    return `${p > 0 ? '+' : p < 0 ? '−' : '±'}${Math.abs(p)}%`;
+  };
   estimatesChart(fig.estimates, {
     truth: r.truth,
     xLabel: 'Click rate of the candidate (clicks per visit) →',

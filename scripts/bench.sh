@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The benchmarks: native (cargo bench), the same workloads through the Wasm package in node with the
+# wasm/native ratio, and slider-to-redraw latency of every lesson in Chromium.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+scripts/build.sh
+echo "==> Estimators and simulator: native vs Wasm in node"
+node bench/node.mjs
+echo "==> Slider-to-redraw latency in Chromium"
+node bench/browser.mjs
