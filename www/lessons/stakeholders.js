@@ -1,0 +1,255 @@
+// Lesson 9: "Who else does the recommender serve?".
+import { defineControls } from '../js/state.js';
+import { startLesson } from '../js/lesson.js';
+import { show, groupedBarsChart, COLORS, TRUTH, fmt, pct } from '../js/charts.js';
+
+const controls = defineControls([
+  { key: 'gamma', type: 'number', label: 'Fairness weight γ', min: 0, max: 0.6, step: 0.05, default: 0.2, format: (v) => v.toFixed(2), group: 'The new homepage policy', help: 'How much of the ranking score is the creator boost instead of the predicted click: 0 ranks by clicks only.' },
+  { key: 'beta', type: 'number', label: 'Production sharpness β', min: 1, max: 5, step: 0.5, default: 3, group: 'The new homepage policy', help: 'Inverse temperature of every softmax here: larger β sticks closer to the top-scored items. Production is the policy with γ = 0.' },
+  { key: 'threshold', type: 'number', label: 'Creators leave below this share of a fair exposure', min: 0, max: 1, step: 0.05, default: 0.5, format: (v) => pct(v, 0), group: 'Creators over time', help: 'After each round, a creator whose share of impressions is below this fraction of 1 / (creators still active) leaves with all their items.' },
+  { key: 'rounds', type: 'int', label: 'Rounds of the creator loop', min: 1, max: 20, default: 10, group: 'Creators over time' },
+  { key: 'visits', type: 'steps', label: 'Logged visits', values: [1000, 2000, 5000, 10000, 20000, 50000], default: 10000, format: (v) => v.toLocaleString('en'), group: 'The production log', help: 'Visits in the one production log every objective is estimated from.' },
+  { key: 'seed', type: 'int', label: 'Random seed', min: 0, max: 9999, default: 1, group: 'The production log', help: 'Same seed, same users, items, creators and log.' },
+]);
+
+const presets = [
+  {
+    id: 'clicks-only',
+    label: 'Clicks only',
+    state: { gamma: 0 },
+    note: 'Production itself: every item is ranked by how likely the user is to click it. The 8 most-shown creators (of 40) get 60% of all impressions, the bottom half 16%, and the Gini of creator exposure is 0.54. Evaluated on its own log, every weight is 1: IPS and SNIPS are just the logged click rate (0.540 against the exact 0.545).',
+  },
+  {
+    id: 'little-fairness',
+    label: 'A little fairness is cheap',
+    state: { gamma: 0.2 },
+    note: 'γ = 0.2 blends a fifth of the creator boost into the score. Engagement falls by 1.4% (0.545 → 0.538 clicks per visit) and revenue by 4%, while the Gini of creator exposure drops from 0.54 to 0.33 and the bottom half of creators go from 16% to 29% of impressions. The frontier is flat near γ = 0: the first steps towards fairness cost almost nothing.',
+  },
+  {
+    id: 'too-much',
+    label: 'Too much fairness',
+    state: { gamma: 0.6 },
+    note: 'Past γ ≈ 0.4 the boost over-corrects: the creators production ignored now get far more than a fair share, the Gini rises again (0.44) and engagement falls to 0.398. Such policies are worse on both axes than a smaller γ (the pale dots), and in the loop the big creators are the ones who leave (10 remain). Off-policy, production rarely showed what this policy favours: IPS lands at 0.346 and its interval misses the exact value; SNIPS (0.418, 95% 0.338 to 0.497) covers it.',
+  },
+  {
+    id: 'long-run',
+    label: 'Long run: creators leave',
+    state: { gamma: 0.2, threshold: 0.5, rounds: 20 },
+    note: 'Creators who get less than half of a fair share of impressions leave, round after round. Under clicks only, 40 creators shrink to 4 within four rounds and engagement falls from 0.545 to 0.518: the users who liked the departed creators’ items lose them. With γ = 0.2, 30 creators stay and engagement ends at 0.539, above clicks only, although it started lower. (With γ = 0.4 all 40 stay, at 0.508.)',
+  },
+  {
+    id: 'small-log',
+    label: 'A small log',
+    state: { gamma: 0.2, visits: 1000 },
+    note: 'With 1,000 logged visits instead of 10,000, every interval is 3 to 4 times wider (√10 ≈ 3.2), the exposure metrics’ too: they depend on which users happened to visit. In this log IPS puts the clicks at 0.569, 6% above the exact 0.538, and its interval still covers the truth.',
+  },
+];
+
+/**
+ * Figure widths. Reading clientWidth after a chart was replaced forces a layout of the whole page,
+ * which costs more than drawing the chart, so the widths are read once and again only on resize.
+ */
+let widths = new WeakMap();
+globalThis.addEventListener?.('resize', () => (widths = new WeakMap()));
+const chartWidth = (el) => Math.max(300, Math.min(760, widths.get(el) || el.clientWidth || 720));
+const g2 = (g) => g.toFixed(2);
+
+/** Engagement against creator-exposure Gini for every γ, coloured by revenue, with the selected policy and its estimate. */
+function frontierChart(el, r, s) {
+  const pts = r.frontier.map((p) => ({ ...p, dominated: r.frontier.some((q) => q !== p && q.engagement >= p.engagement && q.gini <= p.gini && (q.engagement > p.engagement || q.gini < p.gini)) }));
+  const sel = r.selected;
+  const e = r.estimates;
+  const est = e ? { x: e.gini.estimate, xlo: e.gini.lower, xhi: e.gini.upper, y: e.clicks.ips.estimate, ylo: e.clicks.ips.lower, yhi: e.clicks.ips.upper } : null;
+  const labelled = pts.filter((p) => [0, 0.2, 0.4, 0.6].some((g) => Math.abs(p.gamma - g) < 1e-9));
+  const ys = [...pts.map((p) => p.engagement), ...(est ? [est.ylo, est.yhi] : [])];
+  const revs = r.frontier.map((p) => p.revenue);
+  const xMax = Math.min(1, Math.ceil(10 * (Math.max(...pts.map((p) => p.gini), est ? est.xhi : 0) + 0.04)) / 10);
+  show(el, {
+    data: { pts, sel: sel.gamma, est, narrow: chartWidth(el) < 520 },
+    description: `Trade-off frontier: engagement (clicks per visit) against the Gini coefficient of creator exposure for fairness weights γ from 0 to 1, coloured by revenue per visit. Selected γ = ${g2(sel.gamma)}: ${fmt(sel.engagement)} clicks per visit, Gini ${fmt(sel.gini, 2)}, revenue ${fmt(sel.revenue)} per visit.`,
+    table: {
+      columns: ['fairness weight γ', 'clicks per visit (exact)', 'creator exposure Gini (exact)', 'revenue per visit (exact)', 'bottom-half creators’ share of impressions', 'long-tail items’ share of impressions', 'dominated by another γ'],
+      rows: pts.map((p) => [g2(p.gamma), p.engagement, p.gini, p.revenue, pct(p.smallExposure), pct(p.tail), p.dominated ? 'yes' : 'no']),
+    },
+    make: (P) =>
+      P.plot({
+        style: { fontSize: '13px', overflow: 'visible' },
+        width: chartWidth(el),
+        height: 380,
+        marginLeft: 52,
+        marginRight: 28,
+        marginBottom: 44,
+        x: { label: chartWidth(el) < 520 ? 'Creator exposure Gini (0 = equal) →' : 'Gini of creator exposure (0 = every creator shown equally) →', domain: [0, xMax], grid: true, labelOffset: 38 },
+        y: { label: '↑ Engagement (expected clicks per visit)', domain: [Math.max(0, Math.min(...ys) - 0.03), Math.min(1, Math.max(...ys) + 0.03)], grid: true },
+        color: { type: 'linear', scheme: 'viridis', domain: [Math.min(...revs), Math.max(...revs)], label: 'Revenue per visit (price units) →', legend: true, tickFormat: (d) => d.toFixed(2) },
+        marks: [
+          P.line(pts, { x: 'gini', y: 'engagement', stroke: '#999', strokeWidth: 1.5 }),
+          P.dot(pts, { x: 'gini', y: 'engagement', fill: 'revenue', stroke: '#222', strokeWidth: 1, r: 5.5, fillOpacity: (p) => (p.dominated ? 0.3 : 1), strokeOpacity: (p) => (p.dominated ? 0.4 : 1), title: (p) => `γ = ${g2(p.gamma)}: ${fmt(p.engagement)} clicks per visit, Gini ${fmt(p.gini, 2)}, revenue ${fmt(p.revenue)} per visit${p.dominated ? ' (dominated)' : ''}` }),
+          P.text(labelled.filter((p) => p.gamma === 0), { x: 'gini', y: 'engagement', text: () => 'γ = 0: clicks only', dx: 6, dy: -18, textAnchor: 'end', fill: '#333', fontSize: 11.5 }),
+          P.text(labelled.filter((p) => p.gamma > 0), { x: 'gini', y: 'engagement', text: (p) => `γ = ${g2(p.gamma)}`, dx: 12, dy: 14, textAnchor: 'start', fill: '#333', fontSize: 11.5 }),
+          P.dot([sel], { x: 'gini', y: 'engagement', r: 11, stroke: TRUTH, strokeWidth: 2.5, fill: 'none' }),
+          est ? P.ruleY([est], { y: 'y', x1: 'xlo', x2: 'xhi', stroke: COLORS[3], strokeWidth: 2.5 }) : null,
+          est ? P.ruleX([est], { x: 'x', y1: 'ylo', y2: 'yhi', stroke: COLORS[3], strokeWidth: 2.5 }) : null,
+          est ? P.dot([est], { x: 'x', y: 'y', symbol: 'diamond', r: 5, fill: COLORS[3], stroke: 'white' }) : null,
+          est ? P.text(['◆ The selected γ estimated from the production log, 95% intervals'], { frameAnchor: 'bottom-left', dx: 8, dy: -8, fill: COLORS[3], fontSize: 12, fontWeight: 600, lineWidth: 22 }) : null,
+        ],
+      }),
+  });
+}
+
+/**
+ * Every objective of the selected policy estimated from the log, as the error relative to its
+ * exact value (so that clicks, revenue, shares and a Gini fit one axis), with 95% intervals.
+ */
+function estimatesChart(el, r, s) {
+  const e = r.estimates;
+  const t = r.selected;
+  const OUTCOME = 'From clicks: IPS / SNIPS, needs the logging propensities';
+  const EXPOSURE = 'From π_e and the logged users only (no clicks)';
+  const rows = [
+    { label: 'Clicks per visit, IPS', v: e.clicks.ips, exact: t.engagement, kind: OUTCOME },
+    { label: 'Clicks per visit, SNIPS', v: e.clicks.snips, exact: t.engagement, kind: OUTCOME },
+    { label: 'Revenue per visit, IPS', v: e.revenue.ips, exact: t.revenue, kind: OUTCOME },
+    { label: 'Revenue per visit, SNIPS', v: e.revenue.snips, exact: t.revenue, kind: OUTCOME },
+    { label: 'Bottom half’s revenue share, IPS', v: e.smallRevenue, exact: t.smallRevenue, kind: OUTCOME },
+    { label: 'Creator exposure Gini', v: e.gini, exact: t.gini, kind: EXPOSURE },
+    { label: 'Bottom half’s impression share', v: e.smallExposure, exact: t.smallExposure, kind: EXPOSURE },
+    { label: 'Long-tail items’ impression share', v: e.tail, exact: t.tail, kind: EXPOSURE },
+  ].map((d) => ({ ...d, err: (100 * (d.v.estimate - d.exact)) / d.exact, lo: (100 * (d.v.lower - d.exact)) / d.exact, hi: (100 * (d.v.upper - d.exact)) / d.exact }));
+  const narrow = chartWidth(el) < 560;
+  const reach = Math.max(2, ...rows.flatMap((d) => [Math.abs(d.lo), Math.abs(d.hi)]).filter(Number.isFinite));
+  const lim = Math.min(100, Math.ceil(reach * 1.1));
+  show(el, {
+    data: { rows: rows.map((d) => [d.label, d.v, d.exact]), narrow },
+    description: `Estimates of every objective of the policy with γ = ${g2(r.gamma)} from one production log of ${e.n} visits, as the percentage error against the exact value, with 95% intervals.`,
+    table: {
+      columns: ['objective', 'estimate', '95% interval: from', 'to', 'exact value', 'error of the estimate'],
+      rows: rows.map((d) => [d.label, d.v.estimate, d.v.lower, d.v.upper, d.exact, `${d.err >= 0 ? '+' : ''}${d.err.toFixed(1)}%`]),
+    },
+    make: (P) => {
+      const h = narrow ? 44 : 30;
+      const domain = rows.map((d) => d.label);
+      return P.plot({
+        style: { fontSize: '13px', overflow: 'visible' },
+        width: chartWidth(el),
+        height: 110 + h * rows.length,
+        marginTop: 28,
+        marginLeft: narrow ? 8 : 236,
+        marginRight: 24,
+        marginBottom: 44,
+        x: { label: 'Error of the estimate, % of the exact value →', domain: [-lim, lim], grid: true, labelOffset: 38, tickFormat: (d) => `${d > 0 ? '+' : ''}${d}%` },
+        y: narrow ? { axis: null, domain, padding: 0.5 } : { label: null, domain, padding: 0.3 },
+        color: { domain: [OUTCOME, EXPOSURE], range: [COLORS[0], COLORS[2]], legend: true },
+        clip: true,
+        marks: [
+          narrow ? P.text(rows, { y: 'label', text: 'label', frameAnchor: 'left', textAnchor: 'start', lineAnchor: 'bottom', dy: -h / 4 - 2, fill: '#222' }) : null,
+          P.ruleX([0], { stroke: TRUTH, strokeWidth: 2, strokeDasharray: '4 3' }),
+          P.text([0], { x: (d) => d, frameAnchor: 'top', dy: -10, text: () => 'exact value', fill: TRUTH }),
+          P.ruleY(rows, { y: 'label', x1: 'lo', x2: 'hi', stroke: 'kind', strokeWidth: 3 }),
+          P.dot(rows, { y: 'label', x: 'err', fill: 'kind', r: 5, stroke: 'white', title: (d) => `${d.label}: ${fmt(d.v.estimate)} (95% ${fmt(d.v.lower)} to ${fmt(d.v.upper)}), exact ${fmt(d.exact)}` }),
+        ],
+      });
+    },
+  });
+}
+
+function sharesChart(el, r) {
+  const groups = ['1–8', '9–16', '17–24', '25–32', '33–40'];
+  const sel = `γ = ${g2(r.gamma)}`;
+  const series = ['Impressions, clicks only', `Impressions, ${sel}`, 'Revenue, clicks only', `Revenue, ${sel}`];
+  const g = r.groups;
+  const data = groups.flatMap((group, i) => [
+    { group, series: series[0], value: g.production.exposure[i] },
+    { group, series: series[1], value: g.selected.exposure[i] },
+    { group, series: series[2], value: g.production.revenue[i] },
+    { group, series: series[3], value: g.selected.revenue[i] },
+  ]);
+  groupedBarsChart(el, {
+    groups,
+    series,
+    data,
+    percent: true,
+    width: chartWidth(el),
+    xLabel: chartWidth(el) < 520 ? 'Creators, most shown by production first' : 'Creators, ranked by how much production shows them (most shown first)',
+    yLabel: '↑ Share of all impressions or of all revenue',
+    description: `Share of impressions and of revenue that each fifth of the 40 creators receives under clicks only and under γ = ${g2(r.gamma)} (exact values).`,
+  });
+}
+
+/** One quantity of the creator loop over rounds: clicks only against the selected γ (exact, no estimates). */
+function loopChart(el, r, s, { key, yLabel, yDomain, description }) {
+  const L = r.loop;
+  const sel = `γ = ${g2(r.gamma)}`;
+  const series = [{ label: 'Clicks only (γ = 0)', color: COLORS[1], rows: L.clicksOnly }];
+  if (r.gamma > 0) series.push({ label: sel, color: COLORS[0], rows: L.fair });
+  const pts = series.flatMap((x) => x.rows.map((row) => ({ series: x.label, round: row.round, y: row[key] })));
+  show(el, {
+    data: { pts },
+    description,
+    table: {
+      columns: ['round', ...series.map((x) => x.label)],
+      rows: L.clicksOnly.map((row, i) => [row.round, ...series.map((x) => x.rows[i]?.[key] ?? NaN)]),
+    },
+    make: (P) =>
+      P.plot({
+        style: { fontSize: '13px', overflow: 'visible' },
+        width: chartWidth(el),
+        height: 260,
+        marginLeft: 52,
+        marginRight: 24,
+        marginBottom: 44,
+        x: { label: 'Round of the creator loop →', grid: true, labelOffset: 38, tickFormat: 'd', ticks: Math.min(10, s.rounds) },
+        y: { label: yLabel, grid: true, domain: yDomain, nice: !yDomain },
+        color: { domain: series.map((x) => x.label), range: series.map((x) => x.color), legend: true },
+        marks: [
+          yDomain ? P.ruleY([yDomain[0]]) : null,
+          P.line(pts, { x: 'round', y: 'y', stroke: 'series', strokeWidth: 2.5, marker: 'circle' }),
+          P.text(series.map((x) => ({ series: x.label, ...x.rows.at(-1), y: x.rows.at(-1)[key] })), { x: 'round', y: 'y', text: (d) => (key === 'engagement' ? fmt(d.y) : String(d.y)), fill: 'series', dx: -4, dy: -10, textAnchor: 'end', fontWeight: 600 }),
+        ],
+      }),
+  });
+}
+
+function loopCharts(fig, r, s) {
+  const sel = `γ = ${g2(r.gamma)}`;
+  loopChart(fig.loopCreators, r, s, {
+    key: 'activeCreators',
+    yLabel: '↑ Creators still on the platform (of 40)',
+    yDomain: [0, 40],
+    description: `Creators still active after each of ${s.rounds} rounds when creators below ${pct(s.threshold, 0)} of a fair share of impressions leave: clicks only against ${sel} (exact).`,
+  });
+  loopChart(fig.loopEngagement, r, s, {
+    key: 'engagement',
+    yLabel: '↑ Engagement (expected clicks per visit)',
+    description: `Expected clicks per visit after each round of the creator loop, clicks only against ${sel} (exact).`,
+  });
+}
+
+function render(r, s, fig, root) {
+  if (!r.selected) return;
+  for (const el of Object.values(fig)) if (!widths.has(el)) widths.set(el, el.clientWidth);
+  frontierChart(fig.frontier, r, s);
+  if (r.groups) sharesChart(fig.shares, r);
+  if (r.estimates) estimatesChart(fig.estimates, r, s);
+  if (r.loop?.fair) loopCharts(fig, r, s);
+  const p = r.production;
+  const t = r.selected;
+  const change = (a, b) => `${b >= a ? '+' : '−'}${Math.abs((100 * (b - a)) / a).toFixed(1)}%`;
+  const known = Number.isFinite(t.smallRevenue);
+  let text = r.gamma === 0
+    ? `Clicks only (production): ${fmt(p.engagement)} clicks and ${fmt(p.revenue)} revenue per visit; creator exposure Gini ${fmt(p.gini, 2)}; the bottom half of creators get ${pct(p.smallExposure)} of impressions${known ? ` and ${pct(p.smallRevenue)} of revenue` : ''}.`
+    : `γ = ${g2(r.gamma)} against clicks only: ${fmt(t.engagement)} clicks per visit (${change(p.engagement, t.engagement)}), revenue ${fmt(t.revenue)} per visit (${change(p.revenue, t.revenue)}), creator exposure Gini ${fmt(t.gini, 2)} instead of ${fmt(p.gini, 2)}; the bottom half of creators get ${pct(t.smallExposure)} of impressions (instead of ${pct(p.smallExposure)})${known ? ` and ${pct(t.smallRevenue)} of revenue (instead of ${pct(p.smallRevenue)})` : ''}.`;
+  const e = r.estimates;
+  if (e) text += ` From ${e.n.toLocaleString('en')} logged visits, IPS estimates ${fmt(e.clicks.ips.estimate)} clicks per visit (95% ${fmt(e.clicks.ips.lower)} to ${fmt(e.clicks.ips.upper)}) and the Gini at ${fmt(e.gini.estimate, 3)} (${fmt(e.gini.lower, 3)} to ${fmt(e.gini.upper, 3)}).`;
+  const L = r.loop;
+  if (L?.fair) {
+    const a = L.clicksOnly.at(-1);
+    const b = L.fair.at(-1);
+    text += r.gamma === 0
+      ? ` After ${s.rounds} rounds of the creator loop, ${a.activeCreators} of 40 creators remain and engagement is ${fmt(a.engagement)}.`
+      : ` After ${s.rounds} rounds of the creator loop: clicks only keeps ${a.activeCreators} of 40 creators and ${fmt(a.engagement)} clicks per visit, γ = ${g2(r.gamma)} keeps ${b.activeCreators} and ${fmt(b.engagement)}.`;
+  }
+  root.querySelector('.readout').textContent = text;
+}
+
+startLesson({ slug: 'stakeholders', controls, presets, task: 'stakeholders', render });
