@@ -36,7 +36,7 @@ echo "==> Assembling the site in www/ (pkg + vendored libraries)"
 rm -rf www/pkg && mkdir -p www/pkg www/vendor
 cp pkg/receval.js pkg/receval_glue.js pkg/receval_bg.wasm pkg/receval.d.ts pkg/receval_glue.d.ts www/pkg/
 cp node_modules/d3/dist/d3.min.js node_modules/@observablehq/plot/dist/plot.umd.min.js www/vendor/
-cp node_modules/temml/dist/temml.min.js node_modules/temml/dist/Temml-Local.css www/vendor/
+cp node_modules/temml/dist/temml.min.js node_modules/temml/dist/Temml-Local.css node_modules/temml/dist/Temml.woff2 www/vendor/
 raw=$(stat -c %s pkg/receval_bg.wasm)
 gz=$(gzip -9 -c pkg/receval_bg.wasm | wc -c)
 echo "    receval_bg.wasm: $raw bytes raw, $gz bytes gzip"

@@ -142,7 +142,21 @@ impl Elicitation {
     /// Expected information gain about the user's favourite topic (the topic with the largest
     /// taste, which decides what gets recommended first): I(answer; argmax t) under the belief.
     pub fn favourite_information_gain(&self, question: &[usize]) -> f64 {
-        let w = self.weights();
+        self.favourite_gain_with(question, &self.weights(), &self.favourites())
+    }
+
+    /// Each particle's favourite topic.
+    fn favourites(&self) -> Vec<usize> {
+        let t = self.n_topics;
+        (0..self.config.particles)
+            .map(|s| {
+                let row = &self.particles[s * t..(s + 1) * t];
+                (0..t).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0)
+            })
+            .collect()
+    }
+
+    fn favourite_gain_with(&self, question: &[usize], w: &[f64], favourites: &[usize]) -> f64 {
         let (t, tau) = (self.n_topics, self.config.choice_sharpness);
         // joint of (favourite topic f, answer k): Σ_s w_s 1[argmax t_s = f] p(k | t_s)
         let m = question.len();
@@ -153,7 +167,7 @@ impl Elicitation {
                 continue;
             }
             let row = &self.particles[s * t..(s + 1) * t];
-            let fav = (0..t).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
+            let fav = favourites[s];
             let mx = question.iter().map(|&j| tau * row[j]).fold(f64::NEG_INFINITY, f64::max);
             let mut z = 0.0;
             for (k, &j) in question.iter().enumerate() {
@@ -222,9 +236,10 @@ impl Elicitation {
             }
             Strategy::Popular => (0..m).map(|k| self.popular_order[(self.asked * m + k) % t]).collect(),
             Strategy::Adaptive => {
+                let (w, fav) = (self.weights(), self.favourites());
                 let mut best = (f64::NEG_INFINITY, Vec::new());
                 for q in subsets(t, m) {
-                    let g = self.favourite_information_gain(&q);
+                    let g = self.favourite_gain_with(&q, &w, &fav);
                     if g > best.0 + 1e-12 {
                         best = (g, q);
                     }

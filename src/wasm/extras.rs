@@ -181,6 +181,24 @@ impl WorldHandle {
         run().map_err(js_error)
     }
 
+    /// The top `n` items for a taste vector (nTopics values) under the world's relevance model
+    /// (what an elicitation recommends for its belief's mean taste).
+    #[wasm_bindgen(js_name = recommendForTaste)]
+    pub fn recommend_for_taste(&self, taste: JsValue, n: usize) -> JsResult<Int32Array> {
+        let w = self.world();
+        let t = f64_vec("taste", &taste).map_err(js_error)?;
+        if t.len() != w.config().n_topics || t.iter().any(|x| !x.is_finite()) {
+            return Err(js_error(Error::invalid(
+                "taste",
+                format!("expected {} finite numbers (one per topic)", w.config().n_topics),
+            )));
+        }
+        if n == 0 || n > w.n_items() {
+            return Err(js_error(Error::invalid("n", format!("expected 1 ≤ n ≤ nItems ({}), got {n}", w.n_items()))));
+        }
+        Ok(ints(crate::elicit::recommend_for_taste(w, &t, n).into_iter().map(|x| x as i32)))
+    }
+
     /// A user's latent tastes (nTopics values), for teaching.
     #[wasm_bindgen(js_name = userTaste)]
     pub fn user_taste(&self, user: usize) -> JsResult<Float64Array> {

@@ -235,6 +235,18 @@ impl WorldHandle {
         i32_array(self.world.item_topic())
     }
 
+    /// Topic mix of each item (nItems × nTopics; each row sums to 1).
+    #[wasm_bindgen(js_name = itemTopics)]
+    pub fn item_topics(&self) -> Float64Array {
+        f64_array(self.world.item_topics())
+    }
+
+    /// Number of topics.
+    #[wasm_bindgen(getter, js_name = nTopics)]
+    pub fn n_topics(&self) -> usize {
+        self.world.config().n_topics
+    }
+
     /// Price of each item.
     #[wasm_bindgen(js_name = itemPrice)]
     pub fn item_price(&self) -> Float64Array {

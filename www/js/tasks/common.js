@@ -2,7 +2,11 @@
 
 const worlds = new Map();
 
-/** A World for this config, cached (building one takes tens of milliseconds). */
+/**
+ * A World for this config, cached (building one takes tens of milliseconds). The cache holds a few
+ * worlds and evicts the oldest: a task that registers models on a world (addModel,
+ * fitRecommender) must check they are still there, or key its own cache by the world object.
+ */
 export function getWorld(rv, config) {
   const key = JSON.stringify(config);
   let w = worlds.get(key);
