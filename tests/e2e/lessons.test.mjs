@@ -36,10 +36,14 @@ async function open(url) {
 /** Move a control to another value with the keyboard; returns true if its value changed. */
 async function nudge(page, key) {
   const input = page.locator(`.control[data-key="${key}"] input, .control[data-key="${key}"] select`).first();
-  const before = await input.inputValue();
-  await input.focus();
   const tag = await input.evaluate((e) => `${e.tagName}:${e.type}`);
-  if (tag === 'INPUT:checkbox') await page.keyboard.press('Space');
+  await input.focus();
+  if (tag === 'INPUT:checkbox') {
+    const was = await input.isChecked();
+    await page.keyboard.press('Space');
+    return (await input.isChecked()) !== was;
+  }
+  const before = await input.inputValue();
   else if (tag.startsWith('SELECT')) await page.keyboard.press(before === (await input.evaluate((e) => e.options[e.options.length - 1].value)) ? 'ArrowUp' : 'ArrowDown');
   else {
     const max = await input.getAttribute('max');
