@@ -44,7 +44,7 @@ async function nudge(page, key) {
     return (await input.isChecked()) !== was;
   }
   const before = await input.inputValue();
-  else if (tag.startsWith('SELECT')) await page.keyboard.press(before === (await input.evaluate((e) => e.options[e.options.length - 1].value)) ? 'ArrowUp' : 'ArrowDown');
+  if (tag.startsWith('SELECT')) await page.keyboard.press(before === (await input.evaluate((e) => e.options[e.options.length - 1].value)) ? 'ArrowUp' : 'ArrowDown');
   else {
     const max = await input.getAttribute('max');
     await page.keyboard.press(before === max ? 'Home' : 'End');
