@@ -18,11 +18,20 @@ LOG=$(mktemp -d)
 START=$(date +%s)
 
 summary() {
+  [[ -n $STAGE_NAME ]] && printf '    (%s: %ds)\n' "$STAGE_NAME" $(( $(date +%s) - STAGE_START ))
   local secs=$(( $(date +%s) - START ))
   printf '\n%d passed, %d failed  (%dm%02ds)\n' "$PASSED" "$FAILED" $((secs / 60)) $((secs % 60))
 }
 
-stage() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+STAGE_START=$START
+STAGE_NAME=""
+# Print how long the previous stage took, then announce the next one.
+stage() {
+  local now; now=$(date +%s)
+  [[ -n $STAGE_NAME ]] && printf '    (%s: %ds)\n' "$STAGE_NAME" $((now - STAGE_START))
+  STAGE_NAME=$*; STAGE_START=$now
+  printf '\n\033[1m==> %s\033[0m\n' "$*"
+}
 
 fail() {
   FAILED=$((FAILED + ${2:-1}))
