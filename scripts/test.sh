@@ -92,6 +92,6 @@ scripts/build.sh || fail "scripts/build.sh"
 run_counted "JS API tests in node (tests/js)" count_node 1 \
   node --test --test-reporter=spec tests/js/
 run_counted "browser end-to-end tests (tests/e2e, Chromium)" count_node 1 \
-  node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+  node --test --test-concurrency=2 --test-reporter=spec tests/e2e/
 
 summary
