@@ -88,6 +88,20 @@ pub(crate) fn lambda_param(params: &Option<JsValue>) -> Result<Option<f64>> {
     number_field(params, "lambda")
 }
 
+/// What every one-shot estimator call starts with: λ from `params`, then the input converted and
+/// checked for what `estimator_name` needs (and the logging policy's probabilities with `pi_b`).
+fn checked_call(
+    estimator_name: &str,
+    input: &JsValue,
+    params: &Option<JsValue>,
+    pi_b: bool,
+) -> Result<(Option<f64>, BanditData)> {
+    let lambda = lambda_param(params)?;
+    let need = Need::for_estimator(estimator_name, lambda)?;
+    let data = bandit_data_with(input, Need { pi_b, ..need })?;
+    Ok((lambda, data))
+}
+
 /// `options` of the interval functions.
 pub(crate) fn interval_method(options: &Option<JsValue>) -> Result<IntervalMethod> {
     let mut boot = BootstrapOptions::default();
@@ -229,9 +243,7 @@ pub fn estimate_policy_value(
     #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
 ) -> std::result::Result<f64, JsError> {
-    let lambda = lambda_param(&params).map_err(js_error)?;
-    let need = Need::for_estimator(estimator_name, lambda).map_err(js_error)?;
-    let data = bandit_data_with(&input, need).map_err(js_error)?;
+    let (lambda, data) = checked_call(estimator_name, &input, &params, false).map_err(js_error)?;
     est::estimate_policy_value(estimator_name, &data.view().map_err(js_error)?, lambda).map_err(js_error)
 }
 
@@ -242,9 +254,7 @@ pub fn estimate_round_rewards(
     #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
 ) -> std::result::Result<Float64Array, JsError> {
-    let lambda = lambda_param(&params).map_err(js_error)?;
-    let need = Need::for_estimator(estimator_name, lambda).map_err(js_error)?;
-    let data = bandit_data_with(&input, need).map_err(js_error)?;
+    let (lambda, data) = checked_call(estimator_name, &input, &params, false).map_err(js_error)?;
     let rr = est::estimate_round_rewards(estimator_name, &data.view().map_err(js_error)?, lambda).map_err(js_error)?;
     Ok(Float64Array::from(&rr[..]))
 }
@@ -257,10 +267,8 @@ pub fn estimate_interval(
     #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     #[wasm_bindgen(unchecked_param_type = "IntervalOptions")] options: Option<JsValue>,
 ) -> std::result::Result<JsValue, JsError> {
-    let lambda = lambda_param(&params).map_err(js_error)?;
-    let need = Need::for_estimator(estimator_name, lambda).map_err(js_error)?;
     let method = interval_method(&options).map_err(js_error)?;
-    let data = bandit_data_with(&input, need).map_err(js_error)?;
+    let (lambda, data) = checked_call(estimator_name, &input, &params, false).map_err(js_error)?;
     let out = interval_out(&data.view().map_err(js_error)?, estimator_name, lambda, method).map_err(js_error)?;
     to_js(&out)
 }
@@ -272,9 +280,7 @@ pub fn estimate_diagnostics(
     #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
 ) -> std::result::Result<JsValue, JsError> {
-    let lambda = lambda_param(&params).map_err(js_error)?;
-    let need = Need { pi_b: true, ..Need::for_estimator(estimator_name, lambda).map_err(js_error)? };
-    let data = bandit_data_with(&input, need).map_err(js_error)?;
+    let (lambda, data) = checked_call(estimator_name, &input, &params, true).map_err(js_error)?;
     to_js(&diagnostics(estimator_name, &data.view().map_err(js_error)?, lambda).map_err(js_error)?)
 }
 
