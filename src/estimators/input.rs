@@ -74,28 +74,46 @@ fn check_len(name: &str, got: usize, want: usize, what: &str) -> Result<()> {
 fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_list: usize) -> Result<()> {
     check_len(name, dist.len(), n * n_actions * len_list, &format!("n_rounds {n} × nActions {n_actions} × lenList {len_list}"))?;
     let row_len = n_actions * len_list;
-    let mut sums = vec![0.0; len_list];
-    for (i, row) in dist.chunks_exact(row_len).enumerate() {
-        let in_range = row.iter().fold(true, |ok, &x| ok & (0.0..=1.0).contains(&x));
-        if !in_range {
-            let (j, x) = row.iter().enumerate().find(|(_, x)| !(0.0..=1.0).contains(*x)).unwrap_or((0, &f64::NAN));
-            let (a, k) = (j / len_list, j % len_list);
+    // One branch-free pass over the whole array (it vectorizes), then the row sums; the slow path
+    // that finds where the problem is runs only when there is one.
+    if !dist.iter().fold(true, |ok, &x| ok & (0.0..=1.0).contains(&x)) {
+        let (j, x) = dist.iter().enumerate().find(|(_, x)| !(0.0..=1.0).contains(*x)).unwrap_or((0, &f64::NAN));
+        let (i, a, k) = (j / row_len, (j % row_len) / len_list, j % len_list);
+        return Err(Error::invalid(
+            name,
+            format!("expected probabilities in [0, 1], got {x} at round {i}, action {a}, position {k}"),
+        ));
+    }
+    let off = |s: f64| (s - 1.0).abs() > SUM_TOLERANCE;
+    if len_list == 1 {
+        // Two accumulators halve the chain of dependent additions in each row.
+        let row_sum = |row: &[f64]| {
+            let (mut s0, mut s1) = (0.0, 0.0);
+            let mut pairs = row.chunks_exact(2);
+            for p in &mut pairs {
+                s0 += p[0];
+                s1 += p[1];
+            }
+            s0 + s1 + pairs.remainder().iter().sum::<f64>()
+        };
+        if !dist.chunks_exact(row_len).fold(true, |ok, row| ok & !off(row_sum(row))) {
+            let (i, s) = dist.chunks_exact(row_len).map(row_sum).enumerate().find(|(_, s)| off(*s)).unwrap_or((0, f64::NAN));
             return Err(Error::invalid(
                 name,
-                format!("expected probabilities in [0, 1], got {x} at round {i}, action {a}, position {k}"),
+                format!("expected each round's probabilities over actions to sum to 1, got {s} at round {i}, position 0"),
             ));
         }
-        if len_list == 1 {
-            sums[0] = row.iter().sum();
-        } else {
-            sums.iter_mut().for_each(|s| *s = 0.0);
-            for action_row in row.chunks_exact(len_list) {
-                for (s, x) in sums.iter_mut().zip(action_row) {
-                    *s += x;
-                }
+        return Ok(());
+    }
+    let mut sums = vec![0.0; len_list];
+    for (i, row) in dist.chunks_exact(row_len).enumerate() {
+        sums.iter_mut().for_each(|s| *s = 0.0);
+        for action_row in row.chunks_exact(len_list) {
+            for (s, x) in sums.iter_mut().zip(action_row) {
+                *s += x;
             }
         }
-        if let Some((k, s)) = sums.iter().enumerate().find(|(_, s)| (**s - 1.0).abs() > SUM_TOLERANCE) {
+        if let Some((k, s)) = sums.iter().enumerate().find(|(_, s)| off(**s)) {
             return Err(Error::invalid(
                 name,
                 format!("expected each round's probabilities over actions to sum to 1, got {s} at round {i}, position {k}"),
@@ -335,5 +353,43 @@ impl BanditData {
             n_actions: self.n_actions,
             len_list: self.len_list,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_distribution;
+
+    #[test]
+    fn distribution_errors_name_the_round_action_and_position() {
+        // 3 rounds × 2 actions × 1 position
+        let ok = [0.5, 0.5, 0.1, 0.9, 1.0, 0.0];
+        assert!(check_distribution("d", &ok, 3, 2, 1).is_ok());
+        let mut bad = ok;
+        bad[5] = 1.5;
+        let e = check_distribution("d", &bad, 3, 2, 1).unwrap_err().to_string();
+        assert!(e.contains("got 1.5 at round 2, action 1, position 0"), "{e}");
+        let mut off = ok;
+        off[2] = 0.2;
+        let e = check_distribution("d", &off, 3, 2, 1).unwrap_err().to_string();
+        assert!(e.contains("sum to 1, got 1.1") && e.contains("round 1, position 0"), "{e}");
+        assert!(check_distribution("d", &ok[..4], 3, 2, 1).is_err(), "wrong length");
+
+        // 2 rounds × 3 actions × 2 positions: index (i·3 + a)·2 + k
+        let mut ok2 = [0.0; 12];
+        for i in 0..2 {
+            for k in 0..2 {
+                ok2[(i * 3 + k) * 2 + k] = 1.0;
+            }
+        }
+        assert!(check_distribution("d", &ok2, 2, 3, 2).is_ok());
+        let mut nan = ok2;
+        nan[(3 + 2) * 2 + 1] = f64::NAN;
+        let e = check_distribution("d", &nan, 2, 3, 2).unwrap_err().to_string();
+        assert!(e.contains("got NaN at round 1, action 2, position 1"), "{e}");
+        let mut half = ok2;
+        half[3 * 2 + 1] = 0.5; // round 1, action 0, position 1: position 1 now sums to 1.5
+        let e = check_distribution("d", &half, 2, 3, 2).unwrap_err().to_string();
+        assert!(e.contains("got 1.5 at round 1, position 1"), "{e}");
     }
 }
