@@ -138,6 +138,47 @@ fn policy_value_matches_monte_carlo_for_every_signal() {
 }
 
 #[test]
+fn per_user_values_give_each_markets_value() {
+    let w = world(WorldConfig {
+        n_users: 300,
+        n_items: 60,
+        markets: vec![
+            receval::world::Market { name: "large".into(), user_share: 0.8, item_share: 0.7 },
+            receval::world::Market { name: "small".into(), user_share: 0.2, item_share: 0.3 },
+        ],
+        language_penalty: 2.0,
+        ..Default::default()
+    });
+    let spec = softmax(2.0);
+    let policy = Policy::compile(&w, &spec).unwrap();
+    let by_user = w.policy_value_by_user(&policy, Signal::Click).unwrap();
+    assert_eq!(by_user.len(), 300);
+    let total: f64 = w.arrival().iter().zip(&by_user).map(|(a, v)| a * v).sum();
+    assert_eq!(total, w.policy_value(&policy, Signal::Click).unwrap());
+    // Each market's exact value (arrival-weighted mean over its users) against the click rate of
+    // that market's rows in a large log, within 4 standard errors.
+    let log = collect(&w, &spec, 200_000, 9, 1);
+    let mut values = vec![];
+    for m in 0..2u32 {
+        let (mut num, mut den) = (0.0, 0.0);
+        for (u, (&a, &v)) in w.arrival().iter().zip(&by_user).enumerate() {
+            if w.user_market()[u] == m {
+                num += a * v;
+                den += a;
+            }
+        }
+        let exact = num / den;
+        let rows: Vec<f64> =
+            log.user.iter().zip(&log.reward).filter(|(u, _)| w.user_market()[**u as usize] == m).map(|(_, r)| *r).collect();
+        let mc = receval::stats::mean(&rows);
+        let se = receval::stats::std_dev(&rows) / (rows.len() as f64).sqrt();
+        assert!((mc - exact).abs() < 4.0 * se, "market {m}: MC {mc} ± {se} vs exact {exact}");
+        values.push(exact);
+    }
+    assert!((values[0] - values[1]).abs() > 0.01, "the markets differ: {values:?}");
+}
+
+#[test]
 fn ranking_values_are_exact_under_both_click_models() {
     for model in ["pbm", "cascade"] {
         let cfg = WorldConfig::from_value(&Value::object([

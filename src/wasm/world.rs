@@ -108,6 +108,22 @@ impl WorldHandle {
         run().map_err(js_error)
     }
 
+    /// Exact expected reward of a single-item policy for each user (nUsers values; options:
+    /// `{ reward }`). The value of a segment is the `arrival()`-weighted mean over its users.
+    #[wasm_bindgen(js_name = policyValueByUser)]
+    pub fn policy_value_by_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PolicyConfig")] policy: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ reward?: SignalName }")] options: Option<JsValue>,
+    ) -> JsResult<Float64Array> {
+        let run = || -> Result<Vec<f64>> {
+            let p = compile(&self.world, &policy, "policy")?;
+            let signal = reward_option(&options)?.unwrap_or(self.world.config().reward);
+            self.world.policy_value_by_user(&p, signal)
+        };
+        Ok(f64_array(&run().map_err(js_error)?))
+    }
+
     /// Expected total reward per round of a ranking policy: `{ value, standardError, exact, nRounds }`
     /// (options: `{ lenList, reward, mcRounds = 200000, seed }`; exact when tractable).
     #[wasm_bindgen(js_name = rankingValue, unchecked_return_type = "{ value: number; standardError: number; exact: boolean; nRounds: number }")]

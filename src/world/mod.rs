@@ -713,6 +713,13 @@ impl World {
 
     /// Exact expected reward per round of a single-item policy: Σᵤ P(u) Σᵢ π(i|u) E[r | u, i].
     pub fn policy_value(&self, policy: &Policy, signal: Signal) -> Result<f64> {
+        let by_user = self.policy_value_by_user(policy, signal)?;
+        Ok(self.arrival.iter().zip(&by_user).map(|(w, v)| w * v).sum())
+    }
+
+    /// The exact expected reward of a single-item policy for each user, Σᵢ π(i|u) E[r | u, i]
+    /// (weight by `arrival()` within any segment of users for the segment's value).
+    pub fn policy_value_by_user(&self, policy: &Policy, signal: Signal) -> Result<Vec<f64>> {
         let probs = policy.table()?;
         let ni = self.n_items();
         let table_owned;
@@ -722,16 +729,11 @@ impl World {
             table_owned = self.expected_signal_table(signal);
             &table_owned
         };
-        let mut v = 0.0;
-        for (u, &w) in self.arrival.iter().enumerate() {
-            if w == 0.0 {
-                continue;
-            }
-            let row = &probs[u * ni..(u + 1) * ni];
-            let t = &table[u * ni..(u + 1) * ni];
-            v += w * row.iter().zip(t).map(|(p, r)| p * r).sum::<f64>();
-        }
-        Ok(v)
+        Ok(probs
+            .chunks_exact(ni)
+            .zip(table.chunks_exact(ni))
+            .map(|(row, t)| row.iter().zip(t).map(|(p, r)| p * r).sum())
+            .collect())
     }
 
     /// Expected total reward per round of a ranking policy showing `len` items.

@@ -86,6 +86,30 @@ test('ranking logs feed the slate estimators', () => {
   }
 });
 
+test('per-user values weighted by arrival give the policy value and each market\'s value', () => {
+  const world = new rv.World({ seed: 4, nUsers: 200, nItems: 50, markets: [{ name: 'a', userShare: 0.7, itemShare: 0.6 }, { name: 'b', userShare: 0.3, itemShare: 0.4 }], languagePenalty: 2 });
+  const policy = { kind: 'softmax', beta: 2 };
+  const byUser = world.policyValueByUser(policy);
+  const arrival = world.arrival();
+  const market = world.userMarket();
+  assert.ok(byUser instanceof Float64Array && byUser.length === 200);
+  let total = 0;
+  for (let u = 0; u < 200; u++) total += arrival[u] * byUser[u];
+  assert.equal(total, world.policyValue(policy));
+  // the same per market by hand from the probability and relevance tables
+  const P = world.actionProbabilities(policy);
+  const R = world.relevance();
+  for (let u = 0; u < 200; u += 37) {
+    let v = 0;
+    for (let i = 0; i < 50; i++) v += P[u * 50 + i] * R[u * 50 + i];
+    assert.ok(Math.abs(v - byUser[u]) < 1e-12, `user ${u}`);
+  }
+  assert.ok(new Set(market).size === 2);
+  assert.throws(() => world.policyValueByUser({ kind: 'softmax' }), /beta/);
+  assert.throws(() => world.policyValueByUser(policy, { reward: 'nope' }), /reward/);
+  world.free();
+});
+
 test('bad world and policy configs are errors that name the key', () => {
   const cases = [
     [() => new rv.World({ nUsers: 0 }), /`nUsers`/],

@@ -20,17 +20,13 @@ function itemRates(log, nItems) {
 
 /** Exact value of a policy in each market and overall (arrival-weighted). */
 function valuesByMarket(world, policy) {
-  const P = world.actionProbabilities(policy);
-  const R = world.relevance();
+  const V = world.policyValueByUser(policy);
   const A = world.arrival();
   const M = world.userMarket();
-  const n = world.nItems;
   const num = [0, 0];
   const den = [0, 0];
   for (let u = 0; u < A.length; u++) {
-    let v = 0;
-    for (let i = 0; i < n; i++) v += P[u * n + i] * R[u * n + i];
-    num[M[u]] += A[u] * v;
+    num[M[u]] += A[u] * V[u];
     den[M[u]] += A[u];
   }
   return { markets: [num[0] / den[0], num[1] / den[1]], all: num[0] + num[1], traffic: den };
