@@ -3,14 +3,16 @@
 // input event to the first redraw (measured in the page by www/js/lesson.js as data-latency), and
 // the time until the run completes.
 //
-//   node bench/browser.mjs            (make bench runs it after the native and node benches)
+//   node bench/browser.mjs            every lesson (make bench runs it after the node bench)
+//   node bench/browser.mjs markets …  only these
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { startServer } from '../scripts/serve.mjs';
 import { CHROMIUM, ARGS } from '../tests/e2e/helpers.mjs';
 
 const index = readFileSync(new URL('../www/index.html', import.meta.url), 'utf8');
-const lessons = [...index.matchAll(/href="lessons\/([a-z0-9-]+)\.html"/g)].map((m) => m[1]);
+const all = [...index.matchAll(/href="lessons\/([a-z0-9-]+)\.html"/g)].map((m) => m[1]);
+const lessons = process.argv.length > 2 ? process.argv.slice(2) : all;
 const { server, url } = await startServer({ port: 0 });
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
