@@ -1,17 +1,22 @@
-// A lesson embedded in a page on another origin: iframe + postMessage, and the custom element.
+// Lessons embedded in a page on another origin: iframe + postMessage, and the custom element, for
+// every lesson; and the README's embedding snippets, pasted as they are into a plain HTML page.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { site, newPage, teardown } from './helpers.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 import { LESSONS } from './lesson-suite.mjs';
 
 after(teardown);
 
+const HOST_CSP = "default-src 'self'; script-src 'self' http://localhost:*; frame-src http://localhost:*; img-src 'self' data:";
+
 describe('embedding a lesson in a page on another origin', () => {
-  test('iframe + postMessage and the <receval-lesson> custom element both work', async () => {
+  for (const slug of LESSONS) test(`${slug}: iframe + postMessage and the <receval-lesson> custom element both work`, async () => {
     const { url } = await site();
-    const host = await startServer({ dir: new URL('./host/', import.meta.url).pathname, port: 0, headers: { 'Content-Security-Policy': "default-src 'self'; script-src 'self' http://localhost:*; frame-src http://localhost:*; img-src 'self' data:" } });
-    const slug = LESSONS[0];
+    const host = await startServer({ dir: new URL('./host/', import.meta.url).pathname, port: 0, headers: { 'Content-Security-Policy': HOST_CSP } });
     const page = await newPage({ viewport: { width: 1200, height: 900 } });
     try {
       await page.goto(`${host.url}?site=${encodeURIComponent(url)}&lesson=${slug}`);
@@ -41,6 +46,47 @@ describe('embedding a lesson in a page on another origin', () => {
       await page.waitForFunction(() => window.received.some((m) => m.via === 'element' && m.type === 'statechange' && m.state?.seed === 5), null, { timeout: 30000 });
       assert.equal(await page.evaluate(() => window.element.state.seed), 5);
       assert.ok(await page.evaluate(() => document.querySelector('receval-lesson').shadowRoot.querySelector('iframe').getBoundingClientRect().height > 400));
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.closeAll();
+      host.server.close();
+    }
+  });
+
+  test("the README's snippets work when pasted into a plain HTML page", async () => {
+    const { url } = await site();
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Embedding a lesson'), readme.indexOf('\n## ', readme.indexOf('## Embedding a lesson') + 5));
+    const blocks = [...section.matchAll(/```(html|js)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2].replaceAll('https://YOUR-SITE/', url) }));
+    const html = blocks.filter((b) => b.lang === 'html').map((b) => b.code);
+    const js = blocks.filter((b) => b.lang === 'js').map((b) => b.code);
+    assert.equal(html.length, 2, 'an iframe snippet and a custom-element snippet');
+    assert.equal(js.length, 1, 'a postMessage snippet');
+    const dir = mkdtempSync(join(tmpdir(), 'receval-host-'));
+    // the host page: the two snippets as pasted, and the postMessage snippet as the page's script
+    // (a strict CSP forbids inline scripts, so it goes in a file), recording what it logs
+    writeFileSync(join(dir, 'index.html'), `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Course page</title><link rel="icon" href="data:,"><script src="log.js"></script><script type="module" src="snippet.js"></script></head><body>\n${html.join('\n')}\n</body></html>`);
+    writeFileSync(join(dir, 'log.js'), 'window.logged = []; console.log = (...xs) => window.logged.push(xs);');
+    writeFileSync(join(dir, 'snippet.js'), js[0]);
+    // a plain page: scripts only from files (no inline script), inline style attributes allowed
+    const host = await startServer({ dir, port: 0, headers: { 'Content-Security-Policy': `${HOST_CSP}; style-src 'self' 'unsafe-inline'` } });
+    const page = await newPage({ viewport: { width: 1200, height: 900 } });
+    try {
+      await page.goto(host.url);
+      // the postMessage snippet set share = 5% once the iframe's lesson was ready, and logged the new state
+      await page.waitForFunction(() => window.logged.some(([s]) => s?.share === 0.05), null, { timeout: 30000 });
+      const iframeState = await page.evaluate(() => window.logged.find(([s]) => s?.share === 0.05)[0]);
+      assert.equal(iframeState.seed, 7, "the iframe link's seed");
+      const frame = page.frameLocator('body > iframe');
+      await frame.locator('[data-lesson]').waitFor();
+      assert.equal(await frame.locator('.notice').isVisible(), false, 'no "defaults apply" notice: every key in the link is known');
+      assert.equal(await frame.locator('.control[data-key="seed"]').isVisible(), false, 'seed_hide=true');
+      // the custom element: its state attribute applied, its hide attribute honoured
+      await page.waitForFunction(() => document.querySelector('receval-lesson')?.state?.share === 0.01, null, { timeout: 30000 });
+      assert.equal(await page.evaluate(() => document.querySelector('receval-lesson').state.seed), 7);
+      const el = page.frameLocator('receval-lesson >> iframe');
+      assert.equal(await el.locator('.notice').isVisible(), false);
+      assert.equal(await el.locator('.control[data-key="seed"]').isVisible(), false, 'hide="seed"');
       assert.deepEqual(page.problems, []);
     } finally {
       await page.closeAll();

@@ -1,13 +1,13 @@
 // <receval-lesson>: embed a lesson in any page that allows a module script.
 //
 //   <script type="module" src="https://…/js/receval-lesson.js"></script>
-//   <receval-lesson lesson="random-bucket" state="bucket=0.01&days=7" hide="seed"></receval-lesson>
+//   <receval-lesson lesson="random-bucket" state="share=0.01&days=7" hide="seed"></receval-lesson>
 //
 // Attributes: lesson (slug), state (control=value pairs, as in a lesson link), hide (comma-separated
 // controls to hide), full (show the lesson's text too, not just the widget), height (initial pixels).
 // The element renders the lesson page in an iframe from the same site as this script, sizes it to
 // its content, and speaks the postMessage protocol of embed-protocol.js for you:
-//   el.setState({ bucket: 0.05 })              → the lesson updates
+//   el.setState({ share: 0.05 })               → the lesson updates
 //   el.addEventListener('statechange', e => e.detail.state)
 //   el.addEventListener('ready', …); el.state (last known state)
 import { isMessage, LESSON_TYPES } from './embed-protocol.js';
@@ -85,7 +85,7 @@ class RecevalLesson extends HTMLElement {
 
   #fail(message) {
     console.error(message);
-    this.dispatchEvent(new CustomEvent('error', { detail: { message } }));
+    this.dispatchEvent(new CustomEvent('lessonerror', { detail: { message } }));
   }
 
   #receive(event) {

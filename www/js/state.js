@@ -3,7 +3,7 @@
 // Playground's state.ts: `<control>_hide=true` hides a control, which instructors use to focus a
 // classroom on one knob.
 //
-// Hash format: #v=1&beta=2&bucket=0.01&seed=42&seed_hide=true&embed=1
+// Hash format: #v=1&beta=2&share=0.01&seed=42&seed_hide=true&embed=1
 // Malformed or out-of-range values never break a page: they fall back to the default and the
 // page says which ones (parseHash returns `problems`).
 
