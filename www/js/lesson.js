@@ -56,6 +56,7 @@ export function startLesson(def) {
       presetNote.hidden = !p;
     }
   }
+  const presetState = (p) => ({ ...defaults(registry), ...p.state });
   if (presetBar && def.presets?.length) {
     for (const p of def.presets) {
       const b = document.createElement('button');
@@ -65,7 +66,8 @@ export function startLesson(def) {
       b.textContent = p.label;
       b.setAttribute('aria-pressed', 'false');
       b.addEventListener('click', () => {
-        state = { ...defaults(registry), seed: state.seed, ...p.state };
+        // a preset is a whole setup, seed included: its note describes exactly what is shown
+        state = presetState(p);
         controls.update(state, hidden);
         markPreset(p.id);
         changed('preset');
@@ -193,7 +195,7 @@ export function startLesson(def) {
   });
 
   renderMath(document);
-  const initialPreset = def.presets?.find((p) => Object.entries(p.state).every(([k, v]) => state[k] === v) && Object.keys(p.state).length > 0);
+  const initialPreset = def.presets?.find((p) => Object.entries(presetState(p)).every(([k, v]) => state[k] === v));
   markPreset(initialPreset?.id ?? null);
   runner.ready.then(
     () => {

@@ -50,7 +50,8 @@ function render(r, s, fig, root) {
       ...r.estimates.map((e) => ({ group: NAMES[e.name], series: series[1], value: PUBLISHED[e.name] })),
     ],
   });
-  const curve = (pts, key) => pts.map((p) => ({ x: p.n, y: p[key] }));
+  // ±1.96 standard errors of each RMSE (Monte-Carlo uncertainty of the curve itself)
+  const curve = (pts, key) => pts.map((p) => ({ x: p.n, y: p[key], lo: Math.max(1e-4, p[key] - 1.96 * p[`${key}Se`]), hi: p[key] + 1.96 * p[`${key}Se`] }));
   if (r.real.length) {
     linesChart(fig.real, {
       series: [
@@ -62,7 +63,7 @@ function render(r, s, fig, root) {
       yType: 'log',
       xLabel: 'Impressions in the random log (resampled) →',
       yLabel: '↑ Relative RMSE vs BTS on-policy',
-      description: 'Relative root-mean-squared error of DM, IPW and DR on subsamples of the real random log, against BTS’s on-policy click rate.',
+      description: 'Relative root-mean-squared error of DM, IPW and DR on subsamples of the real random log, against BTS’s on-policy click rate (itself uncertain: see its ± above). Shaded: 95% band of each RMSE over the 200 subsamples.',
     });
   }
   if (r.synthetic.length) {
@@ -76,7 +77,7 @@ function render(r, s, fig, root) {
       yType: 'log',
       xLabel: 'Rounds in a simulated uniform log →',
       yLabel: '↑ Relative RMSE vs exact truth',
-      description: 'Relative root-mean-squared error of DM, IPW and DR over replicated simulated logs of growing size, in a world shaped like the dataset, against the exact truth.',
+      description: 'Relative root-mean-squared error of DM, IPW and DR over replicated simulated logs of growing size, in a world shaped like the dataset, against the exact truth. Shaded: 95% band of each RMSE over the replicates (normal approximation).',
     });
   }
   root.querySelector('.source-note').textContent = `Using: logged data from ${r.source.logged}; evaluation policy and its on-policy click rate from ${r.source.target}.`;

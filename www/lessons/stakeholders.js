@@ -66,7 +66,7 @@ function frontierChart(el, r, s) {
   const xMax = Math.min(1, Math.ceil(10 * (Math.max(...pts.map((p) => p.gini), est ? est.xhi : 0) + 0.04)) / 10);
   show(el, {
     data: { pts, sel: sel.gamma, est, narrow: chartWidth(el) < 520 },
-    description: `Trade-off frontier: engagement (clicks per visit) against the Gini coefficient of creator exposure for fairness weights γ from 0 to 1, coloured by revenue per visit. Selected γ = ${g2(sel.gamma)}: ${fmt(sel.engagement)} clicks per visit, Gini ${fmt(sel.gini, 2)}, revenue ${fmt(sel.revenue)} per visit.`,
+    description: `Trade-off frontier: engagement (clicks per visit) against the Gini coefficient of creator exposure for fairness weights γ from 0 to ${g2(Math.max(...pts.map((p) => p.gamma)))}, coloured by revenue per visit. Selected γ = ${g2(sel.gamma)}: ${fmt(sel.engagement)} clicks per visit, Gini ${fmt(sel.gini, 2)}, revenue ${fmt(sel.revenue)} per visit.`,
     table: {
       columns: ['fairness weight γ', 'clicks per visit (exact)', 'creator exposure Gini (exact)', 'revenue per visit (exact)', 'bottom-half creators’ share of impressions', 'long-tail items’ share of impressions', 'dominated by another γ'],
       rows: pts.map((p) => [g2(p.gamma), p.engagement, p.gini, p.revenue, pct(p.smallExposure), pct(p.tail), p.dominated ? 'yes' : 'no']),

@@ -127,7 +127,12 @@ export async function* realLogs(rv, s, cancelled, data = {}) {
         for (let j = 0; j < m; j++) sum += rr[Math.floor(rand() * n)];
         errs.push((sum / m - base.onPolicy) / base.onPolicy);
       }
-      out[name] = Math.sqrt(meanOf(errs.map((e) => e * e)));
+      // RMSE over the resamples, with a 95% Monte-Carlo band (delta method: se(RMSE) = se(MSE) / 2·RMSE)
+      const sq = errs.map((e) => e * e);
+      const mse = meanOf(sq);
+      const seMse = Math.sqrt(meanOf(sq.map((x) => (x - mse) ** 2)) / (sq.length - 1));
+      out[name] = Math.sqrt(mse);
+      out[`${name}Se`] = mse > 0 ? seMse / (2 * Math.sqrt(mse)) : 0;
     }
     return out;
   });
@@ -158,7 +163,12 @@ export async function* realLogs(rv, s, cancelled, data = {}) {
       }
       const sum = lab.summary();
       const row = { n: m };
-      for (const x of sum) row[x.estimatorName] = x.rmse / lab.truth;
+      for (const x of sum) {
+        row[x.estimatorName] = x.rmse / lab.truth;
+        // se of the MSE under normal errors, Var(e²) = 2σ⁴ + 4b²σ², then the delta method for RMSE
+        const seMse = Math.sqrt((2 * x.sd ** 4 + 4 * x.bias ** 2 * x.sd ** 2) / lab.replicatesDone);
+        row[`${x.estimatorName}Se`] = x.rmse > 0 ? seMse / (2 * x.rmse) / lab.truth : 0;
+      }
       synthetic.push(row);
     } finally {
       lab.free();
