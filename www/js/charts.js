@@ -182,15 +182,7 @@ export function spreadChart(el, { rows, truth, xLabel, description, width, truth
   });
 }
 
-/** Quantiles of an array (linear interpolation). */
-export function quantile(xs, q) {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const pos = q * (s.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
+export { quantile } from './numeric.js';
 
 export function mean(xs) {
   const f = xs.filter(Number.isFinite);

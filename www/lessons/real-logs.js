@@ -50,36 +50,32 @@ function render(r, s, fig, root) {
       ...r.estimates.map((e) => ({ group: NAMES[e.name], series: series[1], value: PUBLISHED[e.name] })),
     ],
   });
-  // ±1.96 standard errors of each RMSE (Monte-Carlo uncertainty of the curve itself)
-  const curve = (pts, key) => pts.map((p) => ({ x: p.n, y: p[key], lo: Math.max(1e-4, p[key] - 1.96 * p[`${key}Se`]), hi: p[key] + 1.96 * p[`${key}Se`] }));
-  if (r.real.length) {
-    linesChart(fig.real, {
+  // DM, IPW and DR's relative RMSE against log size, with ±1.96 standard errors of each RMSE
+  // (the Monte-Carlo uncertainty of the curve itself)
+  const rmseChart = (el, pts, labels) => {
+    if (!pts.length) return;
+    const curve = (key) => pts.map((p) => ({ x: p.n, y: p[key], lo: Math.max(1e-4, p[key] - 1.96 * p[`${key}Se`]), hi: p[key] + 1.96 * p[`${key}Se`] }));
+    linesChart(el, {
       series: [
-        { label: 'DM', color: COLORS[0], points: curve(r.real, 'dm') },
-        { label: 'IPW', color: COLORS[1], points: curve(r.real, 'ipw') },
-        { label: 'DR', color: COLORS[2], points: curve(r.real, 'dr') },
+        { label: 'DM', color: COLORS[0], points: curve('dm') },
+        { label: 'IPW', color: COLORS[1], points: curve('ipw') },
+        { label: 'DR', color: COLORS[2], points: curve('dr') },
       ],
       xType: 'log',
       yType: 'log',
-      xLabel: 'Impressions in the random log (resampled) →',
-      yLabel: '↑ Relative RMSE vs BTS on-policy',
-      description: 'Relative root-mean-squared error of DM, IPW and DR on subsamples of the real random log, against BTS’s on-policy click rate (itself uncertain: see its ± above). Shaded: 95% band of each RMSE over the 200 subsamples.',
+      ...labels,
     });
-  }
-  if (r.synthetic.length) {
-    linesChart(fig.synthetic, {
-      series: [
-        { label: 'DM', color: COLORS[0], points: curve(r.synthetic, 'dm') },
-        { label: 'IPW', color: COLORS[1], points: curve(r.synthetic, 'ipw') },
-        { label: 'DR', color: COLORS[2], points: curve(r.synthetic, 'dr') },
-      ],
-      xType: 'log',
-      yType: 'log',
-      xLabel: 'Rounds in a simulated uniform log →',
-      yLabel: '↑ Relative RMSE vs exact truth',
-      description: 'Relative root-mean-squared error of DM, IPW and DR over replicated simulated logs of growing size, in a world shaped like the dataset, against the exact truth. Shaded: 95% band of each RMSE over the replicates (normal approximation).',
-    });
-  }
+  };
+  rmseChart(fig.real, r.real, {
+    xLabel: 'Impressions in the random log (resampled) →',
+    yLabel: '↑ Relative RMSE vs BTS on-policy',
+    description: 'Relative root-mean-squared error of DM, IPW and DR on subsamples of the real random log, against BTS’s on-policy click rate (itself uncertain: see its ± above). Shaded: 95% band of each RMSE over the 200 subsamples.',
+  });
+  rmseChart(fig.synthetic, r.synthetic, {
+    xLabel: 'Rounds in a simulated uniform log →',
+    yLabel: '↑ Relative RMSE vs exact truth',
+    description: 'Relative root-mean-squared error of DM, IPW and DR over replicated simulated logs of growing size, in a world shaped like the dataset, against the exact truth. Shaded: 95% band of each RMSE over the replicates (normal approximation).',
+  });
   root.querySelector('.source-note').textContent = `Using: logged data from ${r.source.logged}; evaluation policy and its on-policy click rate from ${r.source.target}.`;
 }
 

@@ -4,6 +4,8 @@
 // chosen adjustment set, against the exact P(click | do(show)) and the effect of showing; then the
 // same estimators over many simulated logs of growing size, to see which ones converge to the truth.
 
+import { quantileSorted } from '../numeric.js';
+
 /** Sample sizes of the convergence chart (the same values as the lesson's `n` control). */
 export const SIZES = [50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000];
 
@@ -67,19 +69,11 @@ function estimateOne(rv, m, s, exposure) {
   }
 }
 
-function quantile(sorted, q) {
-  if (!sorted.length) return NaN;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
 /** Mean and 2.5–97.5% spread of the estimates from many logs. */
 function summarize(xs) {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN;
-  return { mean, lo: quantile(s, 0.025), hi: quantile(s, 0.975), count: s.length };
+  return { mean, lo: quantileSorted(s, 0.025), hi: quantileSorted(s, 0.975), count: s.length };
 }
 
 /**

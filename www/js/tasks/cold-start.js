@@ -5,6 +5,7 @@
 // paired differences (the same users, the same starting belief, under each strategy). The same task,
 // called with `state.play`, replays one onboarding session for the "be the new user" panel.
 import { getWorld } from './common.js';
+import { mulberry32, normals } from '../numeric.js';
 
 /** Human names of the world's 8 topics. */
 export const TOPICS = ['Pop', 'Rock', 'Hip-hop', 'Jazz', 'Classical', 'Electronic', 'Folk', 'Latin'];
@@ -21,26 +22,6 @@ export const worldConfig = (s) => ({ seed: s.seed, nUsers: 400, nItems: 120, tas
 export const userSeed = (s, j) => s.seed * 1000 + j + 1;
 
 // ---------- small deterministic helpers ----------
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function normals(rand, n) {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - rand()));
-    const a = 2 * Math.PI * rand();
-    out[i] = r * Math.cos(a);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(a);
-  }
-  return out;
-}
 /** Multinomial-logit choice probabilities of the topics in `question` for a taste vector. */
 export function choiceProbabilities(taste, question, tau) {
   const l = question.map((j) => tau * taste[j]);

@@ -5,6 +5,7 @@
 // truth, for every λ of a grid at once (so moving the λ slider redraws from memory), plus the
 // importance-weight diagnostics of one log.
 import { getWorld } from './common.js';
+import { quantileSorted } from '../numeric.js';
 
 export const WORLD = { nUsers: 500, nItems: 100 };
 /** Replicated logs per setting. */
@@ -116,13 +117,6 @@ function stepLab(run) {
 
 const replicatesDone = (run) => run.lab.replicatesDone;
 
-function quantileSorted(s, q) {
-  if (!s.length) return NaN;
-  const pos = q * (s.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
 
 /** Bias, spread, RMSE (with a Monte Carlo interval) and coverage of one estimator over R replicates. */
 function summarize(values, lower, upper, truth, R) {

@@ -16,6 +16,7 @@
 // signal at a session mix s is exactly (1 − s)·rate(listening) + s·rate(sampling): one log gives
 // every mix.
 import { getWorld, nextTick } from './common.js';
+import { mulberry32, quantile } from '../numeric.js';
 
 export const N_USERS = 500;
 export const N_ITEMS = 100;
@@ -56,17 +57,6 @@ const seedOf = (s, k) => s.seed * 7919 + k;
 const worldConfig = (s) => ({ seed: s.seed, nUsers: N_USERS, nItems: N_ITEMS, ratings: { rate: s.rate, mnar: s.mnar }, intent: { samplingShare: 0.5 } });
 export const chooser = (s) => ({ kind: 'softmax', beta: s.choose, score: 'relevance' });
 
-/** mulberry32: a small seeded generator for the personalized model's error. */
-function rng32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ----- caches (the worker lives as long as the page) -----
 function lru(max) {
@@ -100,7 +90,7 @@ function truthOf(world, seed) {
   const rel = world.relevance();
   const hist = new Float64Array(6);
   for (const r of truth) hist[r]++;
-  const rand = rng32(seed * 2654435761 + 12345);
+  const rand = mulberry32(seed * 2654435761 + 12345);
   const taste = new Float64Array(PAIRS);
   for (let x = 0; x < PAIRS; x++) {
     const p = Math.min(1 - 1e-9, Math.max(1e-9, rel[x]));
@@ -240,14 +230,6 @@ function nbPropensity(trainHist, nTest, surveyHist, nSurvey) {
   });
 }
 
-function quantile(xs, q) {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!v.length) return NaN;
-  const pos = q * (v.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
 function spread(xs) {
   const v = xs.filter(Number.isFinite);
   const mean = v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;

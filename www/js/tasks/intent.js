@@ -13,6 +13,7 @@
 // size, and the sweep repeats the training and the exact evaluation as the share of sampling
 // sessions grows.
 import { nextTick } from './common.js';
+import { mulberry32, normals } from '../numeric.js';
 
 /** Tracks per session; every one of them is heard (a queue: η = 0, no position bias). */
 export const LEN = 5;
@@ -109,26 +110,6 @@ function samplingBase(rv, seed, share) {
 }
 
 // ----- small helpers -----
-
-/** Standard normals from a seeded generator (mulberry32, Box–Muller). */
-function normals(seed, n) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - next()));
-    const v = 2 * Math.PI * next();
-    out[i] = r * Math.cos(v);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(v);
-  }
-  return out;
-}
 
 /** Standardize each user's row (mean 0, sd 1) in place. */
 function standardizeRows(x, ni) {
@@ -450,7 +431,7 @@ function personal(world, seed) {
   if (!p) {
     const ni = WORLD.nItems;
     const rel = standardizeRows(world.relevance(), ni);
-    const noise = standardizeRows(normals(Math.imul(seed, 2654435761) + 12345, rel.length), ni);
+    const noise = standardizeRows(normals(mulberry32(Math.imul(seed, 2654435761) + 12345), rel.length), ni);
     p = standardizeRows(rel.map((x, i) => x + PERSONAL_NOISE * noise[i]), ni);
     remember(personalScores, seed, p, 4);
   }

@@ -5,6 +5,7 @@
 // by Kendall's τ. Everything is repeated on LOGS independent logs, so the charts can show how much
 // the ranking of the candidates depends on the luck of the draw.
 import { getWorld } from './common.js';
+import { quantileSorted } from '../numeric.js';
 
 /** Independent logs (replicates) per setting. */
 export const LOGS = 20;
@@ -259,13 +260,6 @@ function tabular(d, rows, m, smoothing = 10) {
 
 function sortedFinite(xs) {
   return xs.filter(Number.isFinite).sort((a, b) => a - b);
-}
-function quantileSorted(s, q) {
-  if (!s.length) return NaN;
-  const pos = q * (s.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 /** Median, the middle 80% (10% and 90% quantiles) and the extremes over logs; `first`: the first log's value. */
 function spread(xs) {

@@ -6,6 +6,7 @@
 // from the exact per-visit variances of those estimators in this world (computed from its
 // tables), checked against the spread of the simulated estimates.
 import { getWorld, nextTick } from './common.js';
+import { quantile } from '../numeric.js';
 
 export const WORLD = { nUsers: 500, nItems: 100 };
 /** Weight of popularity in production's score, next to relevance 1. */
@@ -155,14 +156,6 @@ function theory(world, s) {
   return { variance: v, gap, curves, days, days80, predictedHalfWidth };
 }
 
-function quantile(xs, q) {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const pos = q * (s.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
 
 function summarize(reps, truth) {
   const vals = reps.map((r) => r.value).filter(Number.isFinite);

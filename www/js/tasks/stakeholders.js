@@ -4,6 +4,7 @@
 // objective of the selected policy estimated from one production log with its interval; and the
 // creator-viability loop (creators who get too little exposure leave) for clicks-only against γ.
 import { getWorld } from './common.js';
+import { mulberry32 } from '../numeric.js';
 
 /** The simulated platform: 300 users, 150 items from 40 creators with Zipf-sized catalogues. */
 export const WORLD = { nUsers: 300, nItems: 150, nCreators: 40, popularityEffect: 0.2, tasteStrength: 2.5 };
@@ -41,17 +42,6 @@ export function gini(xs) {
   return total > 0 ? weighted / (n * total) - (n + 1) / n : NaN;
 }
 
-/** A small seeded generator (mulberry32) for the bootstrap. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** Poisson(λ) draw: Knuth for small λ, a rounded normal otherwise. */
 function poisson(lambda, u) {
   if (lambda <= 0) return 0;
@@ -291,7 +281,7 @@ function* estimateSteps(rv, w, b, d, s, k) {
     return { gini: gini(e), tail: t / total, small };
   };
   const point = exposureOf(counts, n);
-  const u = rng(s.seed * 2654435761 + k * 97 + 13);
+  const u = mulberry32(s.seed * 2654435761 + k * 97 + 13);
   const boot = { gini: [], tail: [], small: [] };
   const weights = new Float64Array(nu);
   for (let r = 0; r < BOOT; r++) {
