@@ -18,11 +18,9 @@ function itemRates(log, nItems) {
   return Array.from(clicks, (c, i) => (c + 1) / (shows[i] + 10));
 }
 
-/** Exact value of a policy in each market and overall (arrival-weighted). */
-function valuesByMarket(world, policy) {
+/** Exact value of a policy in each market and overall (arrival-weighted); A: arrival, M: user market. */
+function valuesByMarket(world, policy, A, M) {
   const V = world.policyValueByUser(policy);
-  const A = world.arrival();
-  const M = world.userMarket();
   const num = [0, 0];
   const den = [0, 0];
   for (let u = 0; u < A.length; u++) {
@@ -77,7 +75,8 @@ export async function* markets(rv, s, cancelled) {
     B: { kind: 'softmax', beta: 3, score: 'model:global' },
     C: { kind: 'softmax', beta: 2, score: 'model:global' },
   };
-  const truth = Object.fromEntries(Object.entries(policies).map(([k, p]) => [k, valuesByMarket(world, p)]));
+  const [arrival, userMarket] = [world.arrival(), world.userMarket()];
+  const truth = Object.fromEntries(Object.entries(policies).map(([k, p]) => [k, valuesByMarket(world, p, arrival, userMarket)]));
   const traffic = truth.A.traffic;
 
   // Simpson's paradox: a staged A/B test of C against A where C gets most of the large market.
