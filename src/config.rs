@@ -127,7 +127,13 @@ pub struct Obj<'a> {
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+    let simple = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+    match (path.is_empty(), simple) {
+        (true, true) => key.to_string(),
+        (false, true) => format!("{path}.{key}"),
+        (true, false) => format!("[{key:?}]"),
+        (false, false) => format!("{path}[{key:?}]"),
+    }
 }
 
 impl<'a> Obj<'a> {
@@ -164,9 +170,10 @@ impl<'a> Obj<'a> {
         }
     }
 
-    /// Whether a key is present (and not null).
+    /// Whether a key is present and not null (marks it used: `{ key: undefined }` is the same
+    /// as leaving the key out).
     pub fn has(&self, key: &str) -> bool {
-        self.entries.iter().any(|(k, v)| k == key && *v != Value::Null)
+        self.get(key).is_some()
     }
 
     /// A number in `[lo, hi]` (either end may be infinite), or `default` when absent.
@@ -186,6 +193,14 @@ impl<'a> Obj<'a> {
             return Err(Error::invalid(self.path_of(key), format!("is required: expected a number in {}", range(lo, hi))));
         }
         self.number(key, f64::NAN, lo, hi)
+    }
+
+    /// A required integer in `[lo, hi]` (a fraction is an error, never truncated).
+    pub fn required_integer(&self, key: &str, lo: u64, hi: u64) -> Result<u64> {
+        if !self.has(key) {
+            return Err(Error::invalid(self.path_of(key), format!("is required: expected an integer in [{lo}, {hi}]")));
+        }
+        self.integer(key, 0, lo, hi)
     }
 
     /// An integer in `[lo, hi]`, or `default` when absent.
@@ -257,8 +272,6 @@ impl<'a> Obj<'a> {
         let used = self.used.borrow();
         if let Some(i) = used.iter().position(|u| !u) {
             let key = &self.entries[i].0;
-            let known: Vec<&str> = Vec::new();
-            let _ = known;
             return Err(Error::invalid(
                 self.path_of(key),
                 "unknown key (check its spelling; see the documented options)".to_string(),

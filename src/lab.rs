@@ -15,7 +15,7 @@ use crate::estimators::interval::{BootstrapOptions, bootstrap_terms, normal_from
 use crate::estimators::streaming::TermMoments;
 use crate::estimators::{Kernel, RoundTerms, kernel_by_name};
 use crate::rng::derive_seed;
-use crate::world::{CollectOptions, Log, Policy, PolicySpec, RewardModelSpec, Signal, World};
+use crate::world::{CollectOptions, CrossFit, Log, Policy, PolicySpec, RewardModelSpec, Signal, World};
 use std::sync::Arc;
 
 /// One estimator of a scenario: OBP's name, λ, and optionally a mixture component of the logger
@@ -50,6 +50,9 @@ pub struct Scenario {
     pub estimators: Vec<EstimatorSpec>,
     /// Reward model for DM and the DR family.
     pub reward_model: RewardModelSpec,
+    /// How the reward model is cross-fitted on each replicate's log (`rewardModel.nFolds`; the
+    /// split's seed is derived from the replicate's).
+    pub cross_fit: CrossFit,
     /// Interval level.
     pub alpha: f64,
     /// Bootstrap resamples per interval (0: normal intervals).
@@ -110,6 +113,10 @@ impl Scenario {
         if estimators.is_empty() {
             return Err(Error::invalid("scenario.estimators", "expected at least one estimator"));
         }
+        let reward_model = match o.get("rewardModel") {
+            Some(v) => RewardModelSpec::from_value_cross(v, "scenario.rewardModel")?,
+            None => (RewardModelSpec::True { misspecification: 0.0, bias: 0.0, noise: 0.0, seed: 0 }, CrossFit::default()),
+        };
         let s = Scenario {
             logger: policy("logger")?,
             target: policy("target")?,
@@ -117,10 +124,8 @@ impl Scenario {
             replicates: o.integer("replicates", 100, 1, 100_000)? as usize,
             seed: o.seed("seed", 0)?,
             estimators,
-            reward_model: match o.get("rewardModel") {
-                Some(v) => RewardModelSpec::from_value(v, "scenario.rewardModel")?,
-                None => RewardModelSpec::True { misspecification: 0.0, bias: 0.0, noise: 0.0, seed: 0 },
-            },
+            reward_model: reward_model.0,
+            cross_fit: reward_model.1,
             alpha: o.number("alpha", 0.05, 1e-9, 0.5)?,
             n_bootstrap_samples: o.integer("nBootstrapSamples", 0, 0, 100_000)? as usize,
             reward: o.string("reward")?.map(|s| Signal::by_name(s, "scenario.reward")).transpose()?,
@@ -172,6 +177,10 @@ pub struct Replicate {
 pub struct EstimatorSummary {
     /// The spec.
     pub spec: EstimatorSpec,
+    /// Replicates on which the estimator failed (NaN): left out of mean, SD and RMSE, counted as
+    /// misses for coverage. A failing estimator must not look better: compare RMSEs only between
+    /// estimators with no failures, or say how many failed.
+    pub failed: usize,
     /// Mean estimate.
     pub mean: f64,
     /// Mean − truth.
@@ -196,15 +205,15 @@ pub struct Lab {
     target: Policy,
     truth: f64,
     kernels: Vec<Option<Kernel>>,
-    fixed_q: Option<Vec<f64>>,
+    fixed_q: Option<Vec<Vec<f64>>>,
     replicates: Vec<Replicate>,
 }
 
 impl Lab {
     /// Prepare a lab: compile the policies and compute the exact truth.
     pub fn new(world: Arc<World>, scenario: Scenario) -> Result<Lab> {
-        let logger = Policy::compile(&world, &scenario.logger).map_err(|e| e.within("scenario.logger: "))?;
-        let target = Policy::compile(&world, &scenario.target).map_err(|e| e.within("scenario.target: "))?;
+        let logger = Policy::compile(&world, &scenario.logger).map_err(|e| e.within("scenario.logger."))?;
+        let target = Policy::compile(&world, &scenario.target).map_err(|e| e.within("scenario.target."))?;
         let signal = scenario.reward.unwrap_or(world.config().reward);
         let truth = world.policy_value(&target, signal)?;
         let kernels = scenario
@@ -259,41 +268,45 @@ impl Lab {
     pub fn run_replicate(&mut self, r: usize) -> Result<Replicate> {
         let s = &self.scenario;
         let opts = CollectOptions { n_rounds: s.n_rounds, seed: derive_seed(s.seed, r as u64), len_list: 1, reward: s.reward };
-        let log = Log::collect_compiled(self.world.clone(), self.logger.clone(), &opts)?;
+        let log = Log::collect_lean(self.world.clone(), &self.logger, &opts)?;
         let ni = self.world.n_items();
         let needs_q = self.kernels.iter().flatten().any(|k| k.needs_reward_model());
+        // q̂(user, item): one table, or one per fold when cross-fitted (rows use their fold's)
         let q_owned;
-        let q: &[f64] = if !needs_q {
-            &[]
+        let (q, fold): (&[Vec<f64>], Vec<u8>) = if !needs_q {
+            (&[], Vec::new())
         } else if s.reward_model.is_fixed() {
             if self.fixed_q.is_none() {
-                self.fixed_q = Some(s.reward_model.user_table(&log)?);
+                self.fixed_q = Some(vec![s.reward_model.user_table(&log)?]);
             }
-            self.fixed_q.as_deref().unwrap_or(&[])
+            (self.fixed_q.as_deref().unwrap_or(&[]), vec![0; log.n_rows()])
         } else {
-            q_owned = s.reward_model.user_table(&log)?;
-            &q_owned
+            let cross = CrossFit { n_folds: s.cross_fit.n_folds, seed: derive_seed(opts.seed, s.cross_fit.seed ^ 0xf01d) };
+            let (tables, fold) = s.reward_model.user_tables_cross(&log, cross)?;
+            q_owned = tables;
+            (&q_owned, fold)
         };
-        // DM term per user
+        // DM term per fold and user
         let nu = self.world.n_users();
-        let dm: Vec<f64> = if needs_q {
-            (0..nu)
-                .map(|u| {
-                    let p = self.target.probs(u);
-                    p.iter().zip(&q[u * ni..(u + 1) * ni]).map(|(a, b)| a * b).sum()
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let dm: Vec<Vec<f64>> = q
+            .iter()
+            .map(|t| {
+                (0..nu)
+                    .map(|u| {
+                        let p = self.target.probs(u);
+                        p.iter().zip(&t[u * ni..(u + 1) * ni]).map(|(a, b)| a * b).sum()
+                    })
+                    .collect()
+            })
+            .collect();
         // Per-row quantities, read once (each is a random access into a users × items table).
         let n = log.n_rows();
         let pi_e: Vec<f64> = (0..n).map(|r| self.target.probs(log.user[r] as usize)[log.action[r] as usize]).collect();
         let (q_row, dm_row): (Vec<f64>, Vec<f64>) = if needs_q {
             (0..n)
                 .map(|r| {
-                    let u = log.user[r] as usize;
-                    (q[u * ni + log.action[r] as usize], dm[u])
+                    let (u, f) = (log.user[r] as usize, fold[r] as usize);
+                    (q[f][u * ni + log.action[r] as usize], dm[f][u])
                 })
                 .unzip()
         } else {
@@ -302,26 +315,40 @@ impl Lab {
         let mut estimates = Vec::with_capacity(s.estimators.len());
         let mut terms: Vec<RoundTerms> = Vec::with_capacity(n);
         for (e, kernel) in s.estimators.iter().zip(&self.kernels) {
-            let rows: Vec<usize> = match e.component {
-                Some(c) => (0..n).filter(|&r| log.component[r] as usize == c).collect(),
-                None => (0..n).collect(),
+            let rows = Rows {
+                n,
+                ni,
+                component: e.component,
+                comp_table: e.component.map(|c| self.logger.components()[c].1.as_slice()),
+                comp: &log.component,
+                user: &log.user,
+                action: &log.action,
+                reward: &log.reward,
+                pscore: &log.pscore,
+                pi_e: &pi_e,
+                q_row: &q_row,
+                dm_row: &dm_row,
             };
-            if rows.is_empty() {
+            terms.clear();
+            // The kernel is passed by value to an always-inlined loop, once per variant, so that
+            // each loop is compiled with its own formula and no per-row dispatch.
+            match *kernel {
+                None => rows.fill(&mut terms, None),
+                Some(Kernel::Dm) => rows.fill(&mut terms, Some(Kernel::Dm)),
+                Some(Kernel::Ipw(l)) => rows.fill(&mut terms, Some(Kernel::Ipw(l))),
+                Some(Kernel::Snipw) => rows.fill(&mut terms, Some(Kernel::Snipw)),
+                Some(Kernel::Dr(l)) => rows.fill(&mut terms, Some(Kernel::Dr(l))),
+                Some(Kernel::Sndr) => rows.fill(&mut terms, Some(Kernel::Sndr)),
+                Some(Kernel::SwitchDr(l)) => rows.fill(&mut terms, Some(Kernel::SwitchDr(l))),
+                Some(Kernel::DrOs(l)) => rows.fill(&mut terms, Some(Kernel::DrOs(l))),
+                Some(Kernel::SgIpw(l)) => rows.fill(&mut terms, Some(Kernel::SgIpw(l))),
+                Some(Kernel::SgDr(l)) => rows.fill(&mut terms, Some(Kernel::SgDr(l))),
+                Some(Kernel::Rm) => rows.fill(&mut terms, Some(Kernel::Rm)),
+            }
+            if terms.is_empty() {
                 estimates.push(Estimate { value: f64::NAN, lower: f64::NAN, upper: f64::NAN, n: 0 });
                 continue;
             }
-            let comp_table = e.component.map(|c| &self.logger.components()[c].1);
-            terms.clear();
-            terms.extend(rows.iter().map(|&r| match kernel {
-                None => RoundTerms { a: log.reward[r], u: 0.0, d: 1.0 },
-                Some(k) => {
-                    let p = match comp_table {
-                        Some(t) => t[log.user[r] as usize * ni + log.action[r] as usize],
-                        None => log.pscore[r],
-                    };
-                    k.round_terms(log.reward[r], p, pi_e[r], q_row[r], dm_row[r])
-                }
-            }));
             let norm = kernel.map(|k| k.normalizer()).unwrap_or(crate::estimators::standard::EmptyNormalizer::NotNormalized);
             let (value, se) = TermMoments::from_terms(&terms).estimate_and_se(norm);
             let (lower, upper) = if s.n_bootstrap_samples > 0 {
@@ -336,7 +363,7 @@ impl Lab {
                 let iv = normal_from(value, se, s.alpha);
                 (iv.lower, iv.upper)
             };
-            estimates.push(Estimate { value, lower, upper, n: rows.len() });
+            estimates.push(Estimate { value, lower, upper, n: terms.len() });
         }
         let (mut s1, mut s2, mut mx) = (0.0, 0.0, 0.0f64);
         for r in 0..n {
@@ -373,6 +400,7 @@ impl Lab {
                     .collect();
                 EstimatorSummary {
                     spec: spec.clone(),
+                    failed: r - vals.len(),
                     mean,
                     bias: mean - self.truth,
                     sd,
@@ -383,5 +411,58 @@ impl Lab {
                 }
             })
             .collect()
+    }
+}
+
+/// The columns a replicate's estimators read.
+struct Rows<'a> {
+    n: usize,
+    ni: usize,
+    component: Option<usize>,
+    comp_table: Option<&'a [f64]>,
+    comp: &'a [u32],
+    user: &'a [u32],
+    action: &'a [u32],
+    reward: &'a [f64],
+    pscore: &'a [f64],
+    pi_e: &'a [f64],
+    q_row: &'a [f64],
+    dm_row: &'a [f64],
+}
+
+impl Rows<'_> {
+    /// Row r's terms under `kernel` (`None`: the naive mean of the rewards).
+    #[inline(always)]
+    fn term(&self, kernel: Option<Kernel>, r: usize) -> RoundTerms {
+        match kernel {
+            None => RoundTerms { a: self.reward[r], u: 0.0, d: 1.0 },
+            Some(k) => {
+                let p = match self.comp_table {
+                    Some(t) => t[self.user[r] as usize * self.ni + self.action[r] as usize],
+                    None => self.pscore[r],
+                };
+                k.round_terms(self.reward[r], p, self.pi_e[r], self.q_row[r], self.dm_row[r])
+            }
+        }
+    }
+
+    /// Append the terms of every row (of the component's rows only, with one) to `terms`.
+    #[inline(always)]
+    fn fill(&self, terms: &mut Vec<RoundTerms>, kernel: Option<Kernel>) {
+        match self.component {
+            Some(c) => {
+                for r in 0..self.n {
+                    if self.comp[r] as usize == c {
+                        terms.push(self.term(kernel, r));
+                    }
+                }
+            }
+            None => {
+                terms.resize(self.n, RoundTerms { a: 0.0, u: 0.0, d: 0.0 });
+                for (r, t) in terms.iter_mut().enumerate() {
+                    *t = self.term(kernel, r);
+                }
+            }
+        }
     }
 }

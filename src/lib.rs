@@ -30,17 +30,26 @@ pub mod elicit;
 pub mod error;
 pub mod estimators;
 pub mod lab;
+pub mod lessons;
+pub mod limits;
 pub mod math;
 pub mod metrics;
 pub mod obd;
 pub mod rng;
 pub mod stakeholders;
 pub mod stats;
+pub mod workbench;
 pub mod world;
 
 pub mod wasm;
 
 pub use error::{Error, ErrorKind, Result};
+
+/// In WebAssembly, count the bytes receval holds so that calls can refuse to grow past
+/// [`limits::MAX_TOTAL_BYTES`] with a clear error instead of aborting (see [`limits`]).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: limits::CountingAllocator = limits::CountingAllocator;
 
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]

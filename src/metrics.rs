@@ -37,42 +37,84 @@ pub fn ranking_metrics(log: &Log, scores: &[f64], k: usize, ipw: bool) -> Result
     if k == 0 || k > ni {
         return Err(Error::invalid("k", format!("expected 1 ≤ k ≤ nItems ({ni}), got {k}")));
     }
-    // user → item → (sum of weights, clicks); an item's gain is 1, or its mean 1/pscore with ipw
-    let mut sums: BTreeMap<u32, BTreeMap<u32, (f64, f64)>> = BTreeMap::new();
-    for r in 0..log.n_rows() {
-        if log.reward[r] > 0.0 {
-            let e = sums.entry(log.user[r]).or_default().entry(log.action[r]).or_default();
-            e.0 += if ipw { 1.0 / log.pscore[r] } else { 1.0 };
-            e.1 += 1.0;
-        }
+    Ok(LoggedClicks::of(log, ipw).metrics(&top_items(scores, ni, k), k, k))
+}
+
+/// Each user's `k` best items by `scores` (n_users × n_items; higher first, ties by item index),
+/// flat n_users × k: the rankings [`LoggedClicks::metrics`] reads. Compute them once per
+/// candidate and reuse them on many logs.
+pub fn top_items(scores: &[f64], n_items: usize, k: usize) -> Vec<u32> {
+    let k = k.min(n_items);
+    let mut idx: Vec<usize> = (0..n_items).collect();
+    let mut out = Vec::with_capacity(scores.len() / n_items.max(1) * k);
+    for row in scores.chunks_exact(n_items) {
+        idx.iter_mut().enumerate().for_each(|(i, x)| *x = i);
+        idx.sort_by(|&a, &b| crate::stats::cmp(row[b], row[a]).then(a.cmp(&b)));
+        out.extend(idx[..k].iter().map(|&i| i as u32));
     }
-    let clicked: BTreeMap<u32, BTreeMap<u32, f64>> =
-        sums.into_iter().map(|(u, items)| (u, items.into_iter().map(|(i, (w, c))| (i, w / c)).collect())).collect();
-    if clicked.is_empty() {
-        return Ok(RankingMetrics { precision: f64::NAN, recall: f64::NAN, ndcg: f64::NAN, users: 0 });
-    }
-    let discount = |j: usize| 1.0 / crate::math::ln(j as f64 + 2.0) * std::f64::consts::LN_2;
-    let (mut p, mut rc, mut nd) = (0.0, 0.0, 0.0);
-    let mut idx: Vec<usize> = (0..ni).collect();
-    for (&u, items) in &clicked {
-        let row = &scores[u as usize * ni..(u as usize + 1) * ni];
-        idx.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
-        let total: f64 = items.values().sum();
-        let mut hits = 0.0;
-        let mut dcg = 0.0;
-        for (j, &i) in idx.iter().take(k).enumerate() {
-            if let Some(g) = items.get(&(i as u32)) {
-                hits += g;
-                dcg += g * discount(j);
+    out
+}
+
+/// The items each user clicked in a log, with their gains (1, or with `ipw` the mean 1/pscore of
+/// the item's clicks): the "relevant" sets of the ranking metrics, built once per log and shared
+/// by every candidate evaluated on it.
+#[derive(Debug, Clone)]
+pub struct LoggedClicks {
+    clicked: BTreeMap<u32, BTreeMap<u32, f64>>,
+    ipw: bool,
+}
+
+impl LoggedClicks {
+    /// The clicks of `log`.
+    pub fn of(log: &Log, ipw: bool) -> LoggedClicks {
+        // user → item → (sum of weights, clicks); an item's gain is 1, or its mean 1/pscore with ipw
+        let mut sums: BTreeMap<u32, BTreeMap<u32, (f64, f64)>> = BTreeMap::new();
+        for r in 0..log.n_rows() {
+            if log.reward[r] > 0.0 {
+                let e = sums.entry(log.user[r]).or_default().entry(log.action[r]).or_default();
+                e.0 += if ipw { 1.0 / log.pscore[r] } else { 1.0 };
+                e.1 += 1.0;
             }
         }
-        let mut gains: Vec<f64> = items.values().copied().collect();
-        gains.sort_by(|a, b| b.total_cmp(a));
-        let idcg: f64 = gains.iter().take(k).enumerate().map(|(j, g)| g * discount(j)).sum();
-        p += hits / (k as f64 * if ipw { total / items.len() as f64 } else { 1.0 });
-        rc += hits / total;
-        nd += dcg / idcg;
+        let clicked = sums.into_iter().map(|(u, items)| (u, items.into_iter().map(|(i, (w, c))| (i, w / c)).collect())).collect();
+        LoggedClicks { clicked, ipw }
     }
-    let n = clicked.len() as f64;
-    Ok(RankingMetrics { precision: p / n, recall: rc / n, ndcg: nd / n, users: clicked.len() })
+
+    /// Users with at least one click.
+    pub fn users(&self) -> usize {
+        self.clicked.len()
+    }
+
+    /// Precision, recall and NDCG at `k` of rankings `top` (each user's best items, flat
+    /// n_users × `width` as [`top_items`] gives them, `width` ≥ `k`), averaged over the users with
+    /// a click (`NaN` when there are none).
+    pub fn metrics(&self, top: &[u32], width: usize, k: usize) -> RankingMetrics {
+        assert!(k >= 1 && k <= width, "cut-off k = {k} beyond the rankings' width {width}");
+        if self.clicked.is_empty() {
+            return RankingMetrics { precision: f64::NAN, recall: f64::NAN, ndcg: f64::NAN, users: 0 };
+        }
+        let discounts: Vec<f64> = (0..k).map(|j| 1.0 / crate::math::ln(j as f64 + 2.0) * std::f64::consts::LN_2).collect();
+        let discount = |j: usize| discounts[j];
+        let (mut p, mut rc, mut nd) = (0.0, 0.0, 0.0);
+        for (&u, items) in &self.clicked {
+            let ranked = &top[u as usize * width..u as usize * width + k];
+            let total: f64 = items.values().sum();
+            let mut hits = 0.0;
+            let mut dcg = 0.0;
+            for (j, i) in ranked.iter().enumerate() {
+                if let Some(g) = items.get(i) {
+                    hits += g;
+                    dcg += g * discount(j);
+                }
+            }
+            let mut gains: Vec<f64> = items.values().copied().collect();
+            gains.sort_by(|a, b| crate::stats::cmp(*b, *a));
+            let idcg: f64 = gains.iter().take(k).enumerate().map(|(j, g)| g * discount(j)).sum();
+            p += hits / (k as f64 * if self.ipw { total / items.len() as f64 } else { 1.0 });
+            rc += hits / total;
+            nd += dcg / idcg;
+        }
+        let n = self.clicked.len() as f64;
+        RankingMetrics { precision: p / n, recall: rc / n, ndcg: nd / n, users: self.clicked.len() }
+    }
 }

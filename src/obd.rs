@@ -89,6 +89,13 @@ pub fn parse_obd_csv(text: &str) -> Result<ObdLog> {
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     let n_actions = rows.iter().map(|r| r.1).max().unwrap_or(0) as usize + 1;
     let len_list = rows.iter().map(|r| r.2).max().unwrap_or(0) as usize + 1;
+    // Reward models and action distributions are n_actions × len_list tables (a few of them).
+    crate::limits::check(
+        "csv",
+        &format!("item_id up to {} and position up to {len_list} (tables of n_actions × len_list)", n_actions - 1),
+        n_actions as f64 * len_list as f64,
+        8 * 4,
+    )?;
     Ok(ObdLog {
         timestamp: rows.iter().map(|r| r.0.clone()).collect(),
         action: rows.iter().map(|r| r.1).collect(),
@@ -136,13 +143,7 @@ impl ObdLog {
     /// (n_actions × len_list, e.g. another log's [`ObdLog::empirical_action_dist`]) on this log,
     /// with an optional reward model of the same shape (one prediction per item and position).
     pub fn bandit_data(&self, dist: &[f64], reward_model: Option<&[f64]>) -> Result<BanditData> {
-        let block = self.n_actions * self.len_list;
-        if dist.len() != block {
-            return Err(Error::invalid(
-                "actionDist",
-                format!("expected nActions × lenList = {block} values, got {}", dist.len()),
-            ));
-        }
+        self.check_policy(dist, reward_model)?;
         let n = self.n_rounds();
         Ok(BanditData {
             reward: self.reward.clone(),
@@ -162,19 +163,16 @@ impl ObdLog {
     fn check_policy(&self, dist: &[f64], reward_model: Option<&[f64]>) -> Result<()> {
         let (m, l) = (self.n_actions, self.len_list);
         if dist.len() != m * l {
-            return Err(Error::invalid(
-                "actionDist",
-                format!("expected nActions × lenList = {} values, got {}", m * l, dist.len()),
-            ));
+            return Err(Error::invalid("dist", format!("expected nActions × lenList = {} values, got {}", m * l, dist.len())));
         }
         if let Some((i, x)) = dist.iter().enumerate().find(|(_, x)| !(0.0..=1.0).contains(*x)) {
-            return Err(Error::invalid("actionDist", format!("expected probabilities in [0, 1], got {x} at index {i}")));
+            return Err(Error::invalid("dist", format!("expected probabilities in [0, 1], got {x} at index {i}")));
         }
         for k in 0..l {
             let s: f64 = (0..m).map(|a| dist[a * l + k]).sum();
             if (s - 1.0).abs() > crate::estimators::input::SUM_TOLERANCE {
                 return Err(Error::invalid(
-                    "actionDist",
+                    "dist",
                     format!("expected the probabilities at each position to sum to 1, got {s} at position {k}"),
                 ));
             }

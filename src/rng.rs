@@ -177,7 +177,7 @@ impl AliasTable {
         let mut scaled = vec![0.0; n];
         for (r, row) in rows.chunks_exact(n).enumerate() {
             let total: f64 = row.iter().sum();
-            let best = (0..n).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
+            let best = (0..n).max_by(|&a, &b| crate::stats::cmp(row[a], row[b])).unwrap_or(0);
             small.clear();
             large.clear();
             for (i, &p) in row.iter().enumerate() {

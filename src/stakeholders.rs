@@ -45,7 +45,7 @@ pub fn metrics_of_table(world: &World, table: &[f64]) -> StakeholderMetrics {
         creator_exposure[world.item_creator()[i] as usize] += e;
     }
     let mut by_pop: Vec<usize> = (0..ni).collect();
-    by_pop.sort_by(|&a, &b| world.popularity()[b].total_cmp(&world.popularity()[a]));
+    by_pop.sort_by(|&a, &b| crate::stats::cmp(world.popularity()[b], world.popularity()[a]));
     let head = (ni as f64 * 0.2).ceil() as usize;
     let tail_share = by_pop[head..].iter().map(|&i| item_exposure[i]).sum();
     StakeholderMetrics { engagement, revenue, creator_gini: gini(&creator_exposure), item_exposure, creator_exposure, tail_share }
@@ -117,7 +117,7 @@ pub fn creator_dynamics(world: &World, policy: &Policy, rounds: usize, threshold
         // the most exposed creator always stays, so the platform never empties
         if active_creator.iter().all(|a| !a) {
             let best = (0..m.creator_exposure.len())
-                .max_by(|&a, &b| m.creator_exposure[a].total_cmp(&m.creator_exposure[b]))
+                .max_by(|&a, &b| crate::stats::cmp(m.creator_exposure[a], m.creator_exposure[b]))
                 .unwrap_or(0);
             active_creator[best] = true;
         }

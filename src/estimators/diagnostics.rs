@@ -50,13 +50,22 @@ pub fn weight_diagnostics(kernel: Kernel, data: &BanditFeedback<'_>) -> Result<W
     let n = data.n_rounds();
     let nf = n as f64;
     let raw: Vec<f64> = (0..n).map(|i| data.weight(i)).collect();
-    let used: Vec<f64> =
-        if kernel == Kernel::Dm { raw.clone() } else { raw.iter().map(|&w| kernel.effective_weight(w)).collect() };
-    let (s1, s2) = used.iter().fold((0.0, 0.0), |(a, b), &w| (a + w, b + w * w));
-    let ess = if s2 > 0.0 { s1 * s1 / s2 } else { 0.0 };
-    let zero_share = used.iter().filter(|&&w| w == 0.0).count() as f64 / nf;
+    let used: Vec<f64> = match kernel {
+        Kernel::Dm => raw.clone(),
+        // replay keeps exactly the rounds where the evaluation policy takes the logged action with
+        // probability 1 (not every round with a positive weight)
+        Kernel::Rm => (0..n).map(|i| if data.pi_e_logged(i) == 1.0 { 1.0 } else { 0.0 }).collect(),
+        _ => raw.iter().map(|&w| kernel.effective_weight(w)).collect(),
+    };
     let max_weight = used.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let mean_raw = stats::mean(&raw);
+    // ESS = (Σw)²/Σw², computed on w / max w so that weights near 1/(smallest propensity) cannot
+    // overflow Σw² (an ESS of NaN would slip past every warning below).
+    let scale = if max_weight > 0.0 { max_weight } else { 1.0 };
+    let (s1, s2) = used.iter().fold((0.0, 0.0), |(a, b), &w| (a + w / scale, b + (w / scale) * (w / scale)));
+    let ess = if s2 > 0.0 { s1 * s1 / s2 } else { 0.0 };
+    let mean_weight = used.iter().map(|w| w / nf).sum::<f64>();
+    let zero_share = used.iter().filter(|&&w| w == 0.0).count() as f64 / nf;
+    let mean_raw = raw.iter().map(|w| w / nf).sum::<f64>();
     let se_raw = stats::std_dev(&raw) / nf.sqrt();
 
     let (na, kk) = (data.n_actions(), data.len_list());
@@ -106,7 +115,7 @@ pub fn weight_diagnostics(kernel: Kernel, data: &BanditFeedback<'_>) -> Result<W
             100.0 * unlogged_mass
         ));
     }
-    if kernel != Kernel::Dm && n >= 10 && ess < 0.01 * nf {
+    if kernel != Kernel::Dm && n >= 10 && (ess.is_nan() || ess < 0.01 * nf) {
         warnings.push(format!(
             "effective sample size is {ess:.1} of {n} rounds: the estimate rests on very few rounds and its variance is high."
         ));
@@ -115,7 +124,7 @@ pub fn weight_diagnostics(kernel: Kernel, data: &BanditFeedback<'_>) -> Result<W
         n_rounds: n,
         effective_sample_size: ess,
         ess_ratio: ess / nf,
-        mean_weight: s1 / nf,
+        mean_weight,
         max_weight,
         zero_weight_share: zero_share,
         mean_raw_weight: mean_raw,
@@ -125,4 +134,45 @@ pub fn weight_diagnostics(kernel: Kernel, data: &BanditFeedback<'_>) -> Result<W
         support_violation,
         warnings,
     })
+}
+
+/// Diagnostics from the weights an estimator uses (embedding and multi-logger estimators, whose
+/// weights are not a standard kernel's): effective sample size, mean and largest weight, share of
+/// zero weights, and evidence of missing support (mean weight far below 1).
+pub fn from_weights(w: &[f64]) -> WeightDiagnostics {
+    let n = w.len();
+    let nf = n as f64;
+    let max_weight = w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let scale = if max_weight > 0.0 { max_weight } else { 1.0 };
+    let (s1, s2) = w.iter().fold((0.0, 0.0), |(a, b), &x| (a + x / scale, b + (x / scale) * (x / scale)));
+    let ess = if s2 > 0.0 { s1 * s1 / s2 } else { 0.0 };
+    let mean = w.iter().map(|x| x / nf).sum::<f64>();
+    let se = stats::std_dev(w) / nf.sqrt();
+    let evidence = mean < 1.0 - 4.0 * se && mean < 0.99;
+    let mut warnings = Vec::new();
+    if evidence {
+        warnings.push(format!(
+            "likely support violation: the mean importance weight is {mean:.3} ± {se:.3}, well below 1; the evaluation policy seems to put about {:.1}% of its mass where the logger had none.",
+            100.0 * (1.0 - mean)
+        ));
+    }
+    if n >= 10 && (ess.is_nan() || ess < 0.01 * nf) {
+        warnings.push(format!(
+            "effective sample size is {ess:.1} of {n} rounds: the estimate rests on very few rounds and its variance is high."
+        ));
+    }
+    WeightDiagnostics {
+        n_rounds: n,
+        effective_sample_size: ess,
+        ess_ratio: ess / nf,
+        mean_weight: mean,
+        max_weight,
+        zero_weight_share: w.iter().filter(|&&x| x == 0.0).count() as f64 / nf,
+        mean_raw_weight: mean,
+        mean_raw_weight_se: se,
+        unsupported_mass: None,
+        mass_on_unlogged_actions: 0.0,
+        support_violation: evidence,
+        warnings,
+    }
 }

@@ -55,7 +55,7 @@ pub struct BanditFeedbackParts<'a> {
 
 /// Branch-free scan first (this runs over n × actions × positions values on every call), then
 /// a second pass only to describe a failure.
-fn check_finite(name: &str, xs: &[f64]) -> Result<()> {
+pub(crate) fn check_finite(name: &str, xs: &[f64]) -> Result<()> {
     if xs.iter().fold(true, |ok, x| ok & x.is_finite()) {
         return Ok(());
     }
@@ -63,7 +63,7 @@ fn check_finite(name: &str, xs: &[f64]) -> Result<()> {
     Err(Error::invalid(name, format!("expected finite numbers, got {x} at index {i}")))
 }
 
-fn check_len(name: &str, got: usize, want: usize, what: &str) -> Result<()> {
+pub(crate) fn check_len(name: &str, got: usize, want: usize, what: &str) -> Result<()> {
     if got != want {
         return Err(Error::invalid(name, format!("expected length {want} ({what}), got {got}")));
     }
@@ -71,7 +71,7 @@ fn check_len(name: &str, got: usize, want: usize, what: &str) -> Result<()> {
 }
 
 /// Check that every row of a flat `n × n_actions × len_list` distribution is a probability vector.
-fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_list: usize) -> Result<()> {
+pub(crate) fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_list: usize) -> Result<()> {
     check_len(name, dist.len(), n * n_actions * len_list, &format!("n_rounds {n} × nActions {n_actions} × lenList {len_list}"))?;
     let row_len = n_actions * len_list;
     // One branch-free pass over the whole array (it vectorizes), then the row sums; the slow path
@@ -123,17 +123,25 @@ fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_
     Ok(())
 }
 
-/// Check a propensity array: finite, in (0, 1].
+/// The smallest propensity accepted: the smallest normal double (2.2e-308). Below it (subnormal
+/// numbers) 1/p overflows to infinity and every weighted estimate becomes ∞ or NaN.
+pub const MIN_PSCORE: f64 = f64::MIN_POSITIVE;
+
+/// Check a propensity array: finite, in [2.2e-308, 1] (positive, and with a finite reciprocal).
 pub(crate) fn check_pscore(name: &str, p: &[f64]) -> Result<()> {
-    if p.iter().fold(true, |ok, &x| ok & (x > 0.0 && x <= 1.0)) {
+    let ok = |x: f64| (MIN_PSCORE..=1.0).contains(&x);
+    if p.iter().fold(true, |all, &x| all & ok(x)) {
         return Ok(());
     }
-    if let Some((i, x)) = p.iter().enumerate().find(|(_, x)| !(**x > 0.0 && **x <= 1.0)) {
+    if let Some((i, x)) = p.iter().enumerate().find(|(_, x)| !ok(**x)) {
         let hint = if *x == 0.0 {
             " (a zero propensity means the logger could not have chosen the logged action: the log or the propensities are wrong)"
+        } else if *x > 0.0 && *x < MIN_PSCORE {
+            " (a subnormal propensity: its reciprocal overflows, so every importance weight built on it would be infinite)"
         } else {
             ""
         };
+        let x = if *x != 0.0 && x.abs() < 1e-6 { format!("{x:e}") } else { format!("{x}") };
         return Err(Error::invalid(name, format!("expected every value in (0, 1], got {x} at index {i}{hint}")));
     }
     Ok(())

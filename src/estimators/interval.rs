@@ -25,6 +25,9 @@ pub struct Interval {
     pub lower: f64,
     /// Upper end.
     pub upper: f64,
+    /// Bootstrap resamples on which a self-normalized estimator is undefined (every resampled
+    /// weight 0, so 0/0): left out of the percentiles and counted here, never silently NaN.
+    pub degenerate_resamples: usize,
 }
 
 /// Options of the percentile bootstrap, with OBP's defaults.
@@ -67,14 +70,17 @@ impl BootstrapOptions {
     }
 }
 
-/// Percentile interval from bootstrap estimates (sorted in place).
-pub fn percentile_interval(boot: &mut [f64], alpha: f64) -> Interval {
-    let mean = stats::mean(boot);
-    boot.sort_by(|a, b| a.total_cmp(b));
+/// Percentile interval from bootstrap estimates.
+pub fn percentile_interval(boot: &[f64], alpha: f64) -> Interval {
+    // NaN resamples are the degenerate ones (0/0): left out and counted. (0/0 is a *negative*
+    // NaN on most hardware, which `total_cmp` would sort first.)
+    let mut ok: Vec<f64> = boot.iter().copied().filter(|x| !x.is_nan()).collect();
+    ok.sort_by(|a, b| crate::stats::cmp(*a, *b));
     Interval {
-        mean,
-        lower: stats::percentile_sorted(boot, 100.0 * (alpha / 2.0)),
-        upper: stats::percentile_sorted(boot, 100.0 * (1.0 - alpha / 2.0)),
+        mean: stats::mean(&ok),
+        lower: stats::percentile_sorted(&ok, 100.0 * (alpha / 2.0)),
+        upper: stats::percentile_sorted(&ok, 100.0 * (1.0 - alpha / 2.0)),
+        degenerate_resamples: boot.len() - ok.len(),
     }
 }
 
@@ -125,7 +131,7 @@ pub fn bootstrap_terms(norm: EmptyNormalizer, terms: &[RoundTerms], options: &Bo
             boot.push(combine(norm, n, sa, su, sd));
         }
     }
-    Ok(percentile_interval(&mut boot, options.alpha))
+    Ok(percentile_interval(&boot, options.alpha))
 }
 
 /// Percentile bootstrap of the mean of fixed per-round values (OBP's
@@ -153,7 +159,7 @@ pub fn bootstrap_units(
         idx.iter_mut().for_each(|j| *j = rng.below(n_units));
         boot.push(estimate(&idx));
     }
-    Ok(percentile_interval(&mut boot, options.alpha))
+    Ok(percentile_interval(&boot, options.alpha))
 }
 
 /// The estimate and its delta-method standard error from round terms.
@@ -183,7 +189,7 @@ pub fn normal_terms(norm: EmptyNormalizer, terms: &[RoundTerms], alpha: f64) -> 
 /// `value ± z · se`.
 pub fn normal_from(value: f64, se: f64, alpha: f64) -> Interval {
     let z = stats::normal_quantile(1.0 - alpha / 2.0);
-    Interval { mean: value, lower: value - z * se, upper: value + z * se }
+    Interval { mean: value, lower: value - z * se, upper: value + z * se, degenerate_resamples: 0 }
 }
 
 /// Empirical Bernstein interval for the mean of i.i.d. values known to lie in `[lo, hi]`
@@ -199,12 +205,22 @@ pub fn empirical_bernstein(values: &[f64], alpha: f64, lo: f64, hi: f64) -> Resu
     if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
         return Err(Error::invalid("valueRange", format!("expected finite [lo, hi] with lo ≤ hi, got [{lo}, {hi}]")));
     }
+    // The bound holds only for values inside the range; outside it the interval can come out
+    // inverted (lower > upper) or exclude the mean. Say so instead.
+    if let Some((i, x)) = values.iter().enumerate().find(|(_, x)| !(**x >= lo && **x <= hi)) {
+        return Err(Error::invalid(
+            "valueRange",
+            format!(
+                "[{lo}, {hi}] does not contain the per-round value {x} at round {i}: the Bernstein bound needs a range that holds every per-round value (for IPW-type estimators, reward × weight)"
+            ),
+        ));
+    }
     let m = stats::mean(values);
     let v = stats::variance(values);
     let log_term = crate::math::ln(4.0 / alpha); // ln(2/δ) with δ = α/2 per side
     let nf = n as f64;
     let radius = (2.0 * v * log_term / nf).sqrt() + 7.0 * (hi - lo) * log_term / (3.0 * (nf - 1.0));
-    Ok(Interval { mean: m, lower: (m - radius).max(lo), upper: (m + radius).min(hi) })
+    Ok(Interval { mean: m, lower: (m - radius).max(lo), upper: (m + radius).min(hi), degenerate_resamples: 0 })
 }
 
 #[cfg(test)]
@@ -252,6 +268,14 @@ mod tests {
         assert!(iv.lower >= 0.0 && iv.upper <= 1.0 && iv.lower < iv.mean && iv.mean < iv.upper);
         let normal = normal_terms(EmptyNormalizer::NotNormalized, &plain(&xs), 0.05).unwrap();
         assert!(iv.upper - iv.lower > normal.upper - normal.lower, "a finite-sample bound is wider than the CLT interval");
+    }
+
+    #[test]
+    fn bernstein_rejects_a_range_narrower_than_the_data() {
+        // Before: lower 0.319 > upper 0.1 for values above the range.
+        let e = empirical_bernstein(&[0.2, 0.4, 0.3, 0.5], 0.05, 0.0, 0.1).unwrap_err();
+        assert_eq!(e.argument(), "valueRange");
+        assert!(e.message().contains("0.2 at round 0"), "{e}");
     }
 
     #[test]

@@ -14,11 +14,14 @@
 //! * [`diagnostics`]: effective sample size, weight summaries, support violations.
 
 pub mod diagnostics;
+pub mod embed;
 pub mod input;
 pub mod interval;
+pub mod multi;
 pub mod slate;
 pub mod standard;
 pub mod streaming;
+pub mod tuning;
 
 pub use diagnostics::{WeightDiagnostics, weight_diagnostics};
 pub use input::{BanditData, BanditFeedback, BanditFeedbackParts};
@@ -78,19 +81,176 @@ pub fn estimate_interval(
     method: IntervalMethod,
 ) -> Result<Interval> {
     let kernel = kernel_by_name(estimator_name, lambda)?;
-    let terms = kernel.terms(data)?;
+    interval_from_terms(kernel.normalizer(), &kernel.terms(data)?, method)
+}
+
+/// An interval from round terms (what every estimator family shares).
+pub fn interval_from_terms(norm: standard::EmptyNormalizer, terms: &[RoundTerms], method: IntervalMethod) -> Result<Interval> {
     match method {
-        IntervalMethod::Bootstrap(o) => interval::bootstrap_terms(kernel.normalizer(), &terms, &o),
+        IntervalMethod::Bootstrap(o) => interval::bootstrap_terms(norm, terms, &o),
         IntervalMethod::ObpBootstrap(o) => {
-            let values = standard::round_rewards_from_terms(kernel.normalizer(), &terms);
+            let values = standard::round_rewards_from_terms(norm, terms);
             interval::bootstrap_values(&values, &o)
         }
-        IntervalMethod::Normal { alpha } => interval::normal_terms(kernel.normalizer(), &terms, alpha),
+        IntervalMethod::Normal { alpha } => interval::normal_terms(norm, terms, alpha),
         IntervalMethod::Bernstein { alpha, range } => {
-            let values = standard::round_rewards_from_terms(kernel.normalizer(), &terms);
+            let values = standard::round_rewards_from_terms(norm, terms);
             let (lo, hi) = range
                 .unwrap_or_else(|| values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v))));
             interval::empirical_bernstein(&values, alpha, lo, hi)
         }
+    }
+}
+
+/// Inputs that some estimator families need beyond the standard bandit input.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra<'a> {
+    /// For `mipw`, `snmipw`.
+    pub embed: Option<embed::EmbedParts<'a>>,
+    /// For the `multi_*` estimators.
+    pub multi: Option<multi::MultiParts<'a>>,
+}
+
+/// The families of OBP's estimators that take a bandit input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// [`STANDARD_ESTIMATORS`].
+    Standard,
+    /// [`embed::EMBED_ESTIMATORS`]: action embeddings.
+    Embed,
+    /// [`multi::MULTI_ESTIMATORS`]: several loggers.
+    Multi,
+}
+
+/// The family of an estimator name (an error listing every name when it is unknown).
+pub fn family(estimator_name: &str) -> Result<Family> {
+    if embed::EMBED_ESTIMATORS.contains(&estimator_name) {
+        Ok(Family::Embed)
+    } else if multi::MULTI_ESTIMATORS.contains(&estimator_name) {
+        Ok(Family::Multi)
+    } else if STANDARD_ESTIMATORS.contains(&estimator_name) {
+        Ok(Family::Standard)
+    } else {
+        Err(crate::error::Error::invalid(
+            "estimatorName",
+            format!(
+                "unknown estimator {estimator_name:?}; expected one of {}, {}, {}",
+                STANDARD_ESTIMATORS.join(", "),
+                embed::EMBED_ESTIMATORS.join(", "),
+                multi::MULTI_ESTIMATORS.join(", ")
+            ),
+        ))
+    }
+}
+
+/// An estimator's name as a `'static` string (for outputs), from any family.
+pub fn family_name(estimator_name: &str) -> Result<&'static str> {
+    STANDARD_ESTIMATORS
+        .iter()
+        .chain(embed::EMBED_ESTIMATORS.iter())
+        .chain(multi::MULTI_ESTIMATORS.iter())
+        .find(|n| **n == estimator_name)
+        .copied()
+        .ok_or_else(|| family(estimator_name).err().unwrap_or_else(|| crate::error::Error::invalid("estimatorName", "unknown")))
+}
+
+/// Whether an estimator (of any family) uses the reward model.
+pub fn needs_reward_model(estimator_name: &str) -> Result<bool> {
+    Ok(match family(estimator_name)? {
+        Family::Standard => kernel_by_name(estimator_name, None)?.needs_reward_model(),
+        Family::Embed => false,
+        Family::Multi => estimator_name.ends_with("_dr"),
+    })
+}
+
+/// The round terms and normalizer of any estimator (standard, embedding, multi-logger).
+pub fn terms_of(
+    estimator_name: &str,
+    data: &BanditFeedback<'_>,
+    lambda: Option<f64>,
+    extra: &Extra<'_>,
+) -> Result<(Vec<RoundTerms>, standard::EmptyNormalizer)> {
+    let missing = |arg: &str, what: &str| {
+        crate::error::Error::invalid(arg, format!("is required: the `{estimator_name}` estimator needs {what}"))
+    };
+    Ok(match family(estimator_name)? {
+        Family::Standard => {
+            let k = kernel_by_name(estimator_name, lambda)?;
+            (k.terms(data)?, k.normalizer())
+        }
+        Family::Embed => {
+            if let Some(l) = lambda {
+                return Err(crate::error::Error::invalid("lambda", format!("`{estimator_name}` takes no lambda, got {l}")));
+            }
+            let e = extra.embed.ok_or_else(|| missing("actionEmbed", "actionEmbed, pEA, nCatPerDim and piB"))?;
+            let (t, norm, _) = embed::embed_terms(estimator_name, data, &e)?;
+            (t, norm)
+        }
+        Family::Multi => {
+            let m = extra.multi.ok_or_else(|| missing("stratumIdx", "stratumIdx (and pscoreAvg for the balanced ones)"))?;
+            (multi::multi_terms(estimator_name, data, lambda, &m)?, standard::EmptyNormalizer::NotNormalized)
+        }
+    })
+}
+
+/// The estimate of any estimator (see [`terms_of`]).
+pub fn estimate_any(estimator_name: &str, data: &BanditFeedback<'_>, lambda: Option<f64>, extra: &Extra<'_>) -> Result<f64> {
+    if family(estimator_name)? == Family::Standard {
+        return estimate_policy_value(estimator_name, data, lambda);
+    }
+    let (terms, norm) = terms_of(estimator_name, data, lambda, extra)?;
+    Ok(interval::estimate_and_se(norm, &terms).0)
+}
+
+/// The per-round values of any estimator (their mean is the estimate).
+pub fn round_rewards_any(
+    estimator_name: &str,
+    data: &BanditFeedback<'_>,
+    lambda: Option<f64>,
+    extra: &Extra<'_>,
+) -> Result<Vec<f64>> {
+    let (terms, norm) = terms_of(estimator_name, data, lambda, extra)?;
+    Ok(standard::round_rewards_from_terms(norm, &terms))
+}
+
+/// An interval for any estimator.
+pub fn interval_any(
+    estimator_name: &str,
+    data: &BanditFeedback<'_>,
+    lambda: Option<f64>,
+    extra: &Extra<'_>,
+    method: IntervalMethod,
+) -> Result<Interval> {
+    let (terms, norm) = terms_of(estimator_name, data, lambda, extra)?;
+    interval_from_terms(norm, &terms, method)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_names_its_estimators_and_says_which_read_a_reward_model() {
+        for name in STANDARD_ESTIMATORS.iter().chain(&embed::EMBED_ESTIMATORS).chain(&multi::MULTI_ESTIMATORS) {
+            assert_eq!(family_name(name).unwrap(), *name);
+        }
+        assert!(family_name("ipx").unwrap_err().to_string().contains("ipx"));
+        for (name, q) in [
+            ("ipw", false),
+            ("snipw", false),
+            ("dm", true),
+            ("dr", true),
+            ("sndr", true),
+            ("switch-dr", true),
+            ("mipw", false),
+            ("snmipw", false),
+            ("multi_ipw", false),
+            ("multi_bal_ipw", false),
+            ("multi_dr", true),
+            ("multi_weighted_dr", true),
+        ] {
+            assert_eq!(needs_reward_model(name).unwrap(), q, "{name}");
+        }
+        assert!(needs_reward_model("nope").is_err());
     }
 }

@@ -184,6 +184,11 @@ impl<'a> Slates<'a> {
         if p.len_list == 0 {
             return Err(Error::invalid("lenList", "expected a positive integer, got 0"));
         }
+        if p.len_list > n {
+            // Per-position tables are allocated by lenList; a list longer than the whole log
+            // cannot be meant (and 10⁹ positions would exhaust the memory).
+            return Err(Error::invalid("lenList", format!("expected at most the number of slots ({n}), got {}", p.len_list)));
+        }
         if p.slate_id.len() != n {
             return Err(Error::invalid(
                 "slateId",
@@ -432,7 +437,7 @@ pub fn pseudoinverse_coefficients(m: usize, l: usize) -> [f64; 3] {
     let d = vars.len();
     let mut a: Vec<Vec<f64>> = rows.iter().map(|(r, b)| vars.iter().map(|&v| r[v]).chain([*b]).collect()).collect();
     for col in 0..d {
-        let piv = (col..d).max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs())).unwrap_or(col);
+        let piv = (col..d).max_by(|&x, &y| crate::stats::cmp(a[x][col].abs(), a[y][col].abs())).unwrap_or(col);
         a.swap(col, piv);
         for row in 0..d {
             if row != col && a[col][col] != 0.0 {

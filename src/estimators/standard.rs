@@ -107,7 +107,7 @@ impl Kernel {
 
     /// The weight this estimator actually multiplies a residual by, from the raw weight w
     /// (clipped, thresholded, shrunk…). For DM it is 0; for the self-normalized estimators it is w.
-    #[inline]
+    #[inline(always)]
     pub fn effective_weight(&self, w: f64) -> f64 {
         match *self {
             Kernel::Dm => 0.0,
@@ -163,7 +163,7 @@ impl Kernel {
     /// The terms of one round from its raw quantities: reward `r`, logging propensity `pscore`,
     /// π_e of the logged action `pi_e`, and, for the model-based estimators, q̂ of the logged
     /// action `q_logged` and the round's DM value `dm` (ignored otherwise).
-    #[inline]
+    #[inline(always)]
     pub fn round_terms(&self, r: f64, pscore: f64, pi_e: f64, q_logged: f64, dm: f64) -> RoundTerms {
         let w = pi_e / pscore;
         let plain = |a| RoundTerms { a, u: 0.0, d: 1.0 };
@@ -221,7 +221,17 @@ impl Kernel {
             su += t.u;
             sd += t.d;
         })?;
-        Ok(self.combine(data.n_rounds(), sa, su, sd))
+        let v = self.combine(data.n_rounds(), sa, su, sd);
+        if v.is_infinite() {
+            return Err(Error::unsupported(
+                "reward",
+                format!(
+                    "the {} estimate overflowed to {v}: rewards × importance weights exceed the range of a double; rescale the rewards",
+                    self.name()
+                ),
+            ));
+        }
+        Ok(v)
     }
 
     /// The per-round values whose mean is the estimate (OBP's `_estimate_round_rewards`).
@@ -279,6 +289,14 @@ impl Kernel {
                 }
             }
             _ => {}
+        }
+        if *self == Kernel::Rm && matched > 0 {
+            let (lo, hi) = data.pscore().iter().fold((f64::INFINITY, 0.0f64), |(a, b), &p| (a.min(p), b.max(p)));
+            if hi - lo > 1e-12 * hi {
+                out.push(format!(
+                    "rm (replay) is unbiased only when the logger is uniform, and here the logging propensities range from {lo:.3e} to {hi:.3e}: replay averages the matched rounds as if every action had been equally likely; use ipw or snipw."
+                ));
+            }
         }
         Ok(out)
     }
@@ -469,6 +487,15 @@ pub const STANDARD_ESTIMATORS: [&str; 10] = ["dm", "ipw", "snipw", "dr", "sndr",
 /// Build a kernel from OBP's `estimator_name` and an optional λ (`None` = OBP's default).
 pub fn kernel_by_name(name: &str, lambda: Option<f64>) -> Result<Kernel> {
     let l = |default: f64| lambda.unwrap_or(default);
+    // OBP validates λ even where the formula ignores it (SNIPW, SNDR); DM and replay have none.
+    if let Some(x) = lambda {
+        if matches!(name, "dm" | "rm") {
+            return Err(Error::invalid("lambda", format!("`{name}` takes no lambda, got {x}")));
+        }
+        if x.is_nan() || x < 0.0 {
+            return Err(Error::invalid("lambda", format!("`{name}` expects lambda ≥ 0, got {x}")));
+        }
+    }
     let k = match name {
         "dm" => Kernel::Dm,
         "ipw" => Kernel::Ipw(l(f64::INFINITY)),

@@ -145,6 +145,39 @@ pub struct StreamingState {
     pub moments: TermMoments,
 }
 
+impl StreamingState {
+    /// Read a state from a config tree (`{ estimatorName, lambda, moments: { n, mean, comoment } }`,
+    /// what `state()` returns in JS), with errors that name the bad key.
+    pub fn from_value(v: &crate::config::Value) -> Result<StreamingState> {
+        use crate::config::{Obj, Value};
+        let o = Obj::new(v, "state")?;
+        let estimator_name =
+            o.string("estimatorName")?.ok_or_else(|| Error::invalid("state.estimatorName", "is required"))?.to_string();
+        let lambda = if o.has("lambda") { Some(o.number("lambda", 0.0, f64::NEG_INFINITY, f64::INFINITY)?) } else { None };
+        let m = o.object("moments")?;
+        let n = m.integer("n", 0, 0, (1u64 << 53) - 1)?;
+        let three = |x: Option<&[Value]>, path: &str| -> Result<[f64; 3]> {
+            match x {
+                Some([Value::Number(a), Value::Number(b), Value::Number(c)]) => Ok([*a, *b, *c]),
+                _ => Err(Error::invalid(path, "expected an array of three numbers")),
+            }
+        };
+        let mean = three(m.array("mean")?, "state.moments.mean")?;
+        let rows = m.array("comoment")?.ok_or_else(|| Error::invalid("state.moments.comoment", "is required"))?;
+        if rows.len() != 3 {
+            return Err(Error::invalid("state.moments.comoment", "expected a 3 × 3 array"));
+        }
+        let mut comoment = [[0.0; 3]; 3];
+        for (j, r) in rows.iter().enumerate() {
+            let path = format!("state.moments.comoment[{j}]");
+            comoment[j] = three(if let Value::Array(a) = r { Some(a) } else { None }, &path)?;
+        }
+        m.finish_with(&["n", "mean", "comoment"])?;
+        o.finish_with(&["estimatorName", "lambda", "moments"])?;
+        Ok(StreamingState { estimator_name, lambda, moments: TermMoments { n, mean, comoment } })
+    }
+}
+
 impl StreamingEstimator {
     /// An empty accumulator for OBP's `estimator_name` and optional λ.
     pub fn new(estimator_name: &str, lambda: Option<f64>) -> Result<Self> {
@@ -214,10 +247,10 @@ impl StreamingEstimator {
 
     /// Rebuild from a state.
     pub fn from_state(state: &StreamingState) -> Result<Self> {
+        // Means and co-moments may be NaN: an estimator that is undefined on some round (dr-os with
+        // λ = 0 on a round of weight 0, as in OBP) has a NaN state, and restoring it must give the
+        // same NaN estimate rather than an error.
         let mut e = StreamingEstimator::new(&state.estimator_name, state.lambda)?;
-        if state.moments.mean.iter().chain(state.moments.comoment.iter().flatten()).any(|x| !x.is_finite()) {
-            return Err(Error::invalid("state.moments", "expected finite means and co-moments"));
-        }
         e.moments = state.moments.clone();
         Ok(e)
     }

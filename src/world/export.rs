@@ -2,7 +2,7 @@
 //! slate estimators' inputs for a ranking target policy.
 
 use super::log::{Log, fmt_num};
-use super::policy::Policy;
+use super::policy::{Examination, Policy};
 use crate::error::Result;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -143,15 +143,58 @@ pub struct SlateTargetFeedback {
     pub action_dist: Vec<f64>,
     /// π_e(a at position k) per position, flat n_slates × len_list × n_items (pseudoinverse).
     pub item_position_dist: Vec<f64>,
-    /// The true expected reward of each item at each position given the logged prefix (a perfect
-    /// reward model for Cascade-DR), flat n_slates × len_list × n_items.
+    /// Cascade-DR's reward model q̂ₖ(x, a₁..ₖ₋₁, a) for each item a at each position k given the
+    /// logged items above (see [`SlateRewardModel`]), flat n_slates × len_list × n_items.
     pub q_hat: Vec<f64>,
 }
 
-/// Evaluate a ranking target on a log: the arrays the slate estimators need.
+/// Which reward model fills `q_hat`, the input Cascade-DR needs.
+///
+/// Cascade-DR (Kiyohara et al., WSDM 2022) is doubly robust when q̂ₖ estimates
+/// Qₖ(x, a₁..ₖ) = E[rₖ + rₖ₊₁ + … + r_L | x, a₁..ₖ], the expected reward from position k to the end
+/// with the positions below k drawn from the *evaluation* policy: then the estimate is unbiased
+/// whatever the propensities (even wrong ones). A model of the immediate reward at k alone is not
+/// that, and loses the property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SlateRewardModel {
+    /// The exact Qₖ from the world's response model and the evaluation policy's continuation: the
+    /// best case, a perfect model.
+    #[default]
+    Cumulative,
+    /// A fitted recursive model (as OBP's `SlateRegressionModel`): from the last position up,
+    /// regress rₖ + Σₐ π_e(a | a₁..ₖ) q̂ₖ₊₁(a) on the item at k, per position (a shrunken mean per
+    /// item and position: it sees neither the user nor the items above).
+    Fitted,
+    /// The true expected reward at position k only: what a careless model estimates. Not
+    /// Cascade-DR's Q, kept to show what goes wrong.
+    Immediate,
+}
+
+impl SlateRewardModel {
+    /// By name: "cumulative", "fitted" or "immediate".
+    pub fn by_name(name: &str, argument: &str) -> Result<SlateRewardModel> {
+        match name {
+            "cumulative" => Ok(SlateRewardModel::Cumulative),
+            "fitted" => Ok(SlateRewardModel::Fitted),
+            "immediate" => Ok(SlateRewardModel::Immediate),
+            other => Err(crate::error::Error::invalid(
+                argument,
+                format!("unknown slate reward model {other:?}; expected \"cumulative\", \"fitted\" or \"immediate\""),
+            )),
+        }
+    }
+}
+
+/// Evaluate a ranking target on a log: the arrays the slate estimators need, with Cascade-DR's
+/// exact cumulative reward model.
 pub fn slate_feedback(log: &Log, target: &Policy) -> Result<SlateTargetFeedback> {
+    slate_feedback_with(log, target, SlateRewardModel::Cumulative)
+}
+
+/// [`slate_feedback`] with a choice of Cascade-DR's reward model.
+pub fn slate_feedback_with(log: &Log, target: &Policy, model: SlateRewardModel) -> Result<SlateTargetFeedback> {
     let (l, ni, n) = (log.len_list, log.n_actions(), log.n_rows());
-    let expected = log.expected_reward(None);
+    let expected = log.expected_reward(None)?;
     let mut marg: HashMap<u32, Vec<f64>> = HashMap::new();
     let mut out = SlateTargetFeedback {
         pscore: vec![0.0; n],
@@ -182,5 +225,92 @@ pub fn slate_feedback(log: &Log, target: &Policy) -> Result<SlateTargetFeedback>
             }
         }
     }
+    match model {
+        SlateRewardModel::Immediate => {}
+        SlateRewardModel::Cumulative => cumulative_q(log, target, &mut out.q_hat)?,
+        SlateRewardModel::Fitted => fitted_q(log, &out.action_dist, &mut out.q_hat),
+    }
     Ok(out)
+}
+
+/// Fill `q` (holding the immediate expected rewards) with the exact Qₖ: the immediate reward of
+/// the item at k plus the expected reward of the positions below, drawn from the target given
+/// the logged items above and the item at k. Continuations are cached per user and placed items.
+fn cumulative_q(log: &Log, target: &Policy, q: &mut [f64]) -> Result<()> {
+    let world = log.world();
+    let (l, ni) = (log.len_list, log.n_actions());
+    let signal = log.reward_signal;
+    let cascade = matches!(world.config().position_bias, super::PositionBias::Cascade);
+    let exam: Vec<f64> = (0..l).map(|k| world.examination(k)).collect();
+    let mut cache: HashMap<(u32, Vec<u32>), f64> = HashMap::new();
+    let mut rows_of_user: HashMap<u32, (Vec<f64>, Vec<f64>)> = HashMap::new();
+    for s in 0..log.n_slates() {
+        let u = log.user[s * l];
+        let (value, rel) = rows_of_user
+            .entry(u)
+            .or_insert_with(|| {
+                let u = u as usize;
+                ((0..ni).map(|a| world.expected_signal(signal, u, a)).collect(), (0..ni).map(|a| world.rel(u, a)).collect())
+            })
+            .clone();
+        let slate: Vec<usize> = (s * l..(s + 1) * l).map(|r| log.action[r] as usize).collect();
+        let mut reach = 1.0;
+        for k in 0..l {
+            let r = s * l + k;
+            let mut placed = slate[..k].to_vec();
+            placed.push(0);
+            for a in 0..ni {
+                if slate[..k].contains(&a) {
+                    q[r * ni + a] = 0.0; // cannot be placed again
+                    continue;
+                }
+                placed[k] = a;
+                let key = (u, placed.iter().map(|&x| x as u32).collect::<Vec<_>>());
+                let future = match cache.get(&key) {
+                    Some(&f) => f,
+                    None => {
+                        let e = if cascade { Examination::Cascade(&rel) } else { Examination::PositionBased(&exam) };
+                        let f = target.continuation_value(u as usize, &placed, l, e, &value)?;
+                        cache.insert(key, f);
+                        f
+                    }
+                };
+                q[r * ni + a] = if cascade { reach * (value[a] + (1.0 - rel[a]) * future) } else { exam[k] * value[a] + future };
+            }
+            reach *= 1.0 - rel[slate[k]];
+        }
+    }
+    Ok(())
+}
+
+/// Fill `q` with a fitted recursive model: from the last position up, the shrunken mean per item
+/// at position k of rₖ + Σₐ π_e(a | a₁..ₖ) q̂ₖ₊₁(a), the logged reward plus the model's value of
+/// what the target would place next (`action_dist`: π_e(a | logged prefix) per row).
+fn fitted_q(log: &Log, action_dist: &[f64], q: &mut [f64]) {
+    const SMOOTHING: f64 = 10.0;
+    let (l, ni) = (log.len_list, log.n_actions());
+    let slates = log.n_slates();
+    let mut next: Vec<f64> = Vec::new(); // q̂ₖ₊₁(a), per item
+    for k in (0..l).rev() {
+        let (mut sum, mut count, mut total) = (vec![0.0; ni], vec![0.0; ni], 0.0);
+        for s in 0..slates {
+            let r = s * l + k;
+            let mut y = log.reward[r];
+            if k + 1 < l {
+                let below = r + 1;
+                y += (0..ni).map(|a| action_dist[below * ni + a] * next[a]).sum::<f64>();
+            }
+            let a = log.action[r] as usize;
+            sum[a] += y;
+            count[a] += 1.0;
+            total += y;
+        }
+        let prior = total / slates as f64;
+        let fitted: Vec<f64> = (0..ni).map(|a| (sum[a] + SMOOTHING * prior) / (count[a] + SMOOTHING)).collect();
+        for s in 0..slates {
+            let r = s * l + k;
+            q[r * ni..(r + 1) * ni].copy_from_slice(&fitted);
+        }
+        next = fitted;
+    }
 }

@@ -7,7 +7,7 @@ use super::{PositionBias, World};
 use crate::config::{Obj, Value};
 use crate::error::{Error, Result};
 use crate::rng::{Rng, derive_seed};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A reward model config.
 ///
@@ -45,7 +45,46 @@ pub enum RewardModelSpec {
     },
 }
 
+/// K-fold cross-fitting of a reward model (OBP's `RegressionModel.fit_predict(n_folds=…)`): the
+/// log's rounds are split into `n_folds` folds at random (seeded), and each fold's q̂ comes from a
+/// model fitted on the other folds, so that no round is scored by a model that saw it. A model
+/// fitted on the very log it evaluates has seen each round's reward and leans towards it, which
+/// biases DM and removes some of DR's correction. `n_folds = 1` fits on the whole log (OBP's
+/// default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrossFit {
+    /// Number of folds (1: no cross-fitting).
+    pub n_folds: usize,
+    /// Seed of the split into folds.
+    pub seed: u64,
+}
+
+impl Default for CrossFit {
+    fn default() -> Self {
+        CrossFit { n_folds: 1, seed: 0 }
+    }
+}
+
 impl RewardModelSpec {
+    /// Parse a reward model config that may also say how to cross-fit it: the keys of
+    /// [`RewardModelSpec::from_value`] plus `nFolds` (default 1) and `foldSeed` (default 0).
+    pub fn from_value_cross(v: &Value, path: &str) -> Result<(Self, CrossFit)> {
+        let o = Obj::new(v, path)?;
+        let cross = CrossFit { n_folds: o.integer("nFolds", 1, 1, 100)? as usize, seed: o.seed("foldSeed", 0)? };
+        let rest: Vec<(String, Value)> = match v {
+            Value::Object(entries) => entries.iter().filter(|(k, _)| k != "nFolds" && k != "foldSeed").cloned().collect(),
+            _ => Vec::new(),
+        };
+        let spec = Self::from_value(&Value::Object(rest), path)?;
+        if spec.is_fixed() && cross.n_folds > 1 {
+            return Err(Error::invalid(
+                format!("{path}.nFolds"),
+                "cross-fitting applies to models fitted on the log (tabular, ridge); the \"true\" model is not fitted",
+            ));
+        }
+        Ok((spec, cross))
+    }
+
     /// Parse a reward model config.
     pub fn from_value(v: &Value, path: &str) -> Result<Self> {
         let o = Obj::new(v, path)?;
@@ -95,46 +134,12 @@ impl RewardModelSpec {
                 Ok(t)
             }
             _ => {
-                // Fit on the log's rows, then read one row per user (predictions depend only on the user).
-                let q = self.fit_rows(log)?;
-                let mut t = vec![0.0; nu * ni];
-                let mut first_row = vec![usize::MAX; nu];
-                for (r, &u) in log.user.iter().enumerate() {
-                    if first_row[u as usize] == usize::MAX {
-                        first_row[u as usize] = r;
-                    }
-                }
-                let fallback: Vec<f64> = match self {
-                    RewardModelSpec::Ridge { .. } => self.ridge_predict_users(log)?,
-                    _ => (0..nu).flat_map(|_| q[..ni].iter().copied()).collect(),
-                };
-                for u in 0..nu {
-                    let src = if first_row[u] != usize::MAX {
-                        &q[first_row[u] * ni..(first_row[u] + 1) * ni]
-                    } else {
-                        &fallback[u * ni..(u + 1) * ni]
-                    };
-                    t[u * ni..(u + 1) * ni].copy_from_slice(src);
-                }
-                Ok(t)
+                // Fit on the log's rows, then predict once per user (predictions depend only on the
+                // user, and users missing from the log get the model's prediction for them).
+                let fitted = self.fit_on(log, |_| true)?;
+                Ok((0..nu).flat_map(|u| fitted.predict(log, u)).collect())
             }
         }
-    }
-
-    /// Ridge predictions for every user (not only those in the log).
-    fn ridge_predict_users(&self, log: &Log) -> Result<Vec<f64>> {
-        let RewardModelSpec::Ridge { lambda } = self else { return Err(Error::unsupported("rewardModel", "not a ridge model")) };
-        let world = log.world();
-        let (nu, ni, d) = (world.n_users(), world.n_items(), world.config().n_features);
-        let coef = ridge_coefficients(log, *lambda);
-        let mut t = vec![0.0; nu * ni];
-        for u in 0..nu {
-            let x: Vec<f64> = std::iter::once(1.0).chain(world.user_features()[u * d..(u + 1) * d].iter().copied()).collect();
-            for a in 0..ni {
-                t[u * ni + a] = x.iter().zip(&coef[a]).map(|(x, c)| x * c).sum();
-            }
-        }
-        Ok(t)
     }
 
     /// q̂ for every row of `log` and every action/position, flat n_rows × n_items × len_list.
@@ -147,7 +152,7 @@ impl RewardModelSpec {
         let world = log.world();
         match self {
             RewardModelSpec::True { misspecification, bias, noise, seed } => {
-                let mut q = log.expected_reward(None);
+                let mut q = log.expected_reward(None)?;
                 if *misspecification > 0.0 || *noise > 0.0 || *bias != 0.0 {
                     let item_avg = item_average(world, log.reward_signal);
                     let scale = item_avg.iter().sum::<f64>() / ni as f64;
@@ -168,12 +173,71 @@ impl RewardModelSpec {
                 }
                 Ok(q)
             }
+            _ => {
+                let fitted = self.fit_on(log, |_| true)?;
+                let mut q = Vec::with_capacity(n * ni * l);
+                let mut cache: HashMap<u32, Vec<f64>> = HashMap::new();
+                for r in 0..n {
+                    q.extend_from_slice(cache.entry(log.user[r]).or_insert_with(|| fitted.predict(log, log.user[r] as usize)));
+                }
+                Ok(q)
+            }
+        }
+    }
+
+    /// q̂ for every row, cross-fitted (see [`CrossFit`]): flat n_rows × n_items × len_list. Rounds
+    /// (a ranking's rows together) are dealt into folds after a seeded shuffle.
+    pub fn fit_cross(&self, log: &Log, cross: CrossFit) -> Result<Vec<f64>> {
+        if cross.n_folds <= 1 || self.is_fixed() {
+            return self.fit_rows(log);
+        }
+        let (ni, l, n) = (log.n_actions(), log.len_list, log.n_rows());
+        let fold = fold_of_rows(log, cross)?;
+        let mut q = vec![0.0; n * ni * l];
+        for f in 0..cross.n_folds as u8 {
+            let fitted = self.fit_on(log, |r| fold[r] != f)?;
+            let mut cache: HashMap<u32, Vec<f64>> = HashMap::new();
+            for r in (0..n).filter(|&r| fold[r] == f) {
+                let block = cache.entry(log.user[r]).or_insert_with(|| fitted.predict(log, log.user[r] as usize));
+                q[r * ni * l..(r + 1) * ni * l].copy_from_slice(block);
+            }
+        }
+        Ok(q)
+    }
+
+    /// Cross-fitted q̂(user, item) for a single-item log: one table (n_users × n_items) per fold,
+    /// and the fold of each row (what the lab uses).
+    pub fn user_tables_cross(&self, log: &Log, cross: CrossFit) -> Result<(Vec<Vec<f64>>, Vec<u8>)> {
+        if cross.n_folds <= 1 || self.is_fixed() {
+            return Ok((vec![self.user_table(log)?], vec![0; log.n_rows()]));
+        }
+        if log.len_list != 1 {
+            return Err(Error::unsupported("lenList", "per-user reward tables are for single-item logs"));
+        }
+        let world = log.world();
+        let nu = world.n_users();
+        let fold = fold_of_rows(log, cross)?;
+        let tables = (0..cross.n_folds as u8)
+            .map(|f| {
+                let fitted = self.fit_on(log, |r| fold[r] != f)?;
+                Ok((0..nu).flat_map(|u| fitted.predict(log, u)).collect())
+            })
+            .collect::<Result<_>>()?;
+        Ok((tables, fold))
+    }
+
+    /// Fit a log-fitted model (tabular, ridge) on the rows where `train(row)`.
+    fn fit_on(&self, log: &Log, train: impl Fn(usize) -> bool) -> Result<Fitted> {
+        let (ni, l, n) = (log.n_actions(), log.len_list, log.n_rows());
+        let world = log.world();
+        match self {
+            RewardModelSpec::True { .. } => Err(Error::unsupported("rewardModel", "the true model is not fitted")),
             RewardModelSpec::Tabular { smoothing } => {
                 let mut sum = vec![0.0; ni * l];
                 let mut cnt = vec![0.0; ni * l];
                 let mut pos_sum = vec![0.0; l];
                 let mut pos_cnt = vec![0.0; l];
-                for r in 0..n {
+                for r in (0..n).filter(|&r| train(r)) {
                     let (a, k) = (log.action[r] as usize, log.position[r] as usize);
                     sum[a * l + k] += log.reward[r];
                     cnt[a * l + k] += 1.0;
@@ -187,28 +251,15 @@ impl RewardModelSpec {
                         (sum[j] + smoothing * prior) / (cnt[j] + smoothing).max(1e-300)
                     })
                     .collect();
-                Ok((0..n).flat_map(|_| table.iter().copied()).collect())
+                Ok(Fitted::Table(table))
             }
             RewardModelSpec::Ridge { lambda } => {
-                let feats = |r: usize| -> Vec<f64> {
-                    let u = log.user[r] as usize;
-                    let d = world.config().n_features;
-                    let mut x = vec![1.0];
-                    x.extend_from_slice(&world.user_features()[u * d..(u + 1) * d]);
-                    x
-                };
                 let dim = 1 + world.config().n_features + (l - 1);
                 let mut xtx = vec![vec![0.0; dim * dim]; ni];
                 let mut xty = vec![vec![0.0; dim]; ni];
-                let with_pos = |mut x: Vec<f64>, k: usize| {
-                    for p in 1..l {
-                        x.push(if p == k { 1.0 } else { 0.0 });
-                    }
-                    x
-                };
-                for r in 0..n {
+                for r in (0..n).filter(|&r| train(r)) {
                     let a = log.action[r] as usize;
-                    let x = with_pos(feats(r), log.position[r] as usize);
+                    let x = ridge_features(world, log.user[r] as usize, l, log.position[r] as usize);
                     for i in 0..dim {
                         xty[a][i] += x[i] * log.reward[r];
                         for j in 0..dim {
@@ -225,26 +276,68 @@ impl RewardModelSpec {
                         solve_spd(&m, &xty[a], dim)
                     })
                     .collect();
-                let mut q = Vec::with_capacity(n * ni * l);
-                let mut cache: HashMap<u32, Vec<f64>> = HashMap::new();
-                for r in 0..n {
-                    let block = cache.entry(log.user[r]).or_insert_with(|| {
-                        let base = feats(r);
-                        let mut b = vec![0.0; ni * l];
-                        for (a, c) in coef.iter().enumerate() {
-                            for k in 0..l {
-                                let x = with_pos(base.clone(), k);
-                                b[a * l + k] = x.iter().zip(c).map(|(x, c)| x * c).sum();
-                            }
-                        }
-                        b
-                    });
-                    q.extend_from_slice(block);
-                }
-                Ok(q)
+                Ok(Fitted::Ridge(coef))
             }
         }
     }
+}
+
+/// A fitted reward model that can predict for any user.
+enum Fitted {
+    /// q̂ per item and position (n_items × len_list), the same for every user.
+    Table(Vec<f64>),
+    /// Per-item ridge coefficients on [1, user features, position indicators].
+    Ridge(Vec<Vec<f64>>),
+}
+
+impl Fitted {
+    /// q̂ for `user`, every item and position (n_items × len_list).
+    fn predict(&self, log: &Log, user: usize) -> Vec<f64> {
+        let (ni, l) = (log.n_actions(), log.len_list);
+        match self {
+            Fitted::Table(t) => t.clone(),
+            Fitted::Ridge(coef) => {
+                let mut b = vec![0.0; ni * l];
+                for k in 0..l {
+                    let x = ridge_features(log.world(), user, l, k);
+                    for (a, c) in coef.iter().enumerate() {
+                        b[a * l + k] = x.iter().zip(c).map(|(x, c)| x * c).sum();
+                    }
+                }
+                b
+            }
+        }
+    }
+}
+
+/// The ridge model's features of a user at position k: [1, user features, one-hot position ≥ 1].
+fn ridge_features(world: &World, u: usize, l: usize, k: usize) -> Vec<f64> {
+    let d = world.config().n_features;
+    let mut x = vec![1.0];
+    x.extend_from_slice(&world.user_features()[u * d..(u + 1) * d]);
+    for p in 1..l {
+        x.push(if p == k { 1.0 } else { 0.0 });
+    }
+    x
+}
+
+/// The fold of each row: rounds (a ranking's rows together) shuffled with the seed and dealt
+/// into `n_folds` folds of (nearly) equal size.
+fn fold_of_rows(log: &Log, cross: CrossFit) -> Result<Vec<u8>> {
+    let slates = log.n_slates();
+    if cross.n_folds > slates {
+        return Err(Error::invalid(
+            "nFolds",
+            format!("expected at most one fold per round: {} folds for {slates} rounds", cross.n_folds),
+        ));
+    }
+    let mut order: Vec<usize> = (0..slates).collect();
+    Rng::new(cross.seed).shuffle(&mut order);
+    let mut fold_of_slate = vec![0u8; slates];
+    for (i, &s) in order.iter().enumerate() {
+        fold_of_slate[s] = (i % cross.n_folds) as u8;
+    }
+    Ok((0..log.n_rows()).map(|r| fold_of_slate[r / log.len_list]).collect())
 }
 
 /// Per-item ridge coefficients on [1, user features], from every row of a log (positions ignored).
@@ -487,8 +580,9 @@ impl RecommenderSpec {
             }
             RecommenderSpec::ItemKnn { neighbors, ipw, clip } => {
                 let w = weights(ipw, clip);
-                // user → (item → weighted reward)
-                let mut by_user: HashMap<u32, HashMap<u32, f64>> = HashMap::new();
+                // user → (item → weighted reward), in a fixed order: the sums below must not
+                // depend on a hash seed (same numbers natively, in node and in the browser)
+                let mut by_user: BTreeMap<u32, BTreeMap<u32, f64>> = BTreeMap::new();
                 let mut item_total = vec![0.0; ni];
                 for r in 0..n {
                     let v = w[r] * log.reward[r];
@@ -516,7 +610,7 @@ impl RecommenderSpec {
                         .map(|j| (j, dot[i * ni + j] / (norm[i] * norm[j]).sqrt()))
                         .filter(|x| x.1 > 0.0)
                         .collect();
-                    row.sort_by(|a, b| b.1.total_cmp(&a.1));
+                    row.sort_by(|a, b| crate::stats::cmp(b.1, a.1));
                     for (j, s) in row.into_iter().take(neighbors) {
                         sim[i * ni + j] = s;
                     }

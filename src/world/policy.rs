@@ -75,6 +75,12 @@ impl ScoreSpec {
                     noise_seed: o.seed("noiseSeed", 0)?,
                     model: match o.string("model")? {
                         Some(name) => Some((name.to_string(), o.number("modelWeight", 1.0, -100.0, 100.0)?)),
+                        None if o.has("modelWeight") => {
+                            return Err(Error::invalid(
+                                format!("{path}.modelWeight"),
+                                "weighs a model's scores: give the model's name in `model` too",
+                            ));
+                        }
                         None => None,
                     },
                 };
@@ -159,7 +165,7 @@ pub enum PolicySpec {
     },
     /// Uniform over the top k items.
     TopK {
-        /// How many.
+        /// How many (0: the default, 10 or every item of a smaller catalog).
         k: usize,
         /// Score.
         score: ScoreSpec,
@@ -221,7 +227,7 @@ impl PolicySpec {
             }
             "top-k" => {
                 let s = PolicySpec::TopK {
-                    k: o.integer("k", 10, 1, 1_000_000)? as usize,
+                    k: o.integer("k", 0, 1, 1_000_000)? as usize,
                     score: ScoreSpec::from_value(o.get("score"), &o.path_of("score"))?,
                 };
                 o.finish_with(&["kind", "k", "score"])?;
@@ -308,9 +314,9 @@ enum Node {
     /// Plackett–Luce with the same weights for every user.
     Weights(Arc<Vec<f64>>),
     /// Deterministic order by score (ties by index).
-    Greedy(Arc<Vec<f64>>),
+    Greedy(Ranked),
     /// Uniform over the top k by score.
-    TopK(usize, Arc<Vec<f64>>),
+    TopK(usize, Ranked),
     Mixture(Vec<(f64, Node)>),
 }
 
@@ -400,7 +406,8 @@ impl Policy {
     pub fn score_table(&self) -> Vec<f64> {
         let nu = self.table.len() / self.n_items;
         match &self.node {
-            Node::Logits(l) | Node::Greedy(l) | Node::TopK(_, l) => l.to_vec(),
+            Node::Logits(l) => l.to_vec(),
+            Node::Greedy(l) | Node::TopK(_, l) => l.to_vec(),
             Node::Weights(w) => (0..nu).flat_map(|_| w.iter().copied()).collect(),
             _ => self.table.to_vec(),
         }
@@ -438,7 +445,11 @@ impl Policy {
     }
 
     /// Probability of each item at position k given the items above it (the conditional that
-    /// Cascade-DR's `evaluation_policy_action_dist` holds), flat len × n_items.
+    /// Cascade-DR's `evaluation_policy_action_dist` holds), flat len × n_items. After a prefix
+    /// this policy never places (a deterministic ranking, a different first item) the conditional
+    /// is undefined; those rows hold the uniform distribution over the items not yet placed, so
+    /// every row is a distribution. Their value never matters: every term of such a row is
+    /// weighted by the prefix's probability, 0.
     pub fn conditionals(&self, u: usize, slate: &[usize]) -> Vec<f64> {
         let ni = self.n_items;
         let mut out = vec![0.0; slate.len() * ni];
@@ -447,6 +458,10 @@ impl Policy {
         for k in 0..slate.len() {
             let above = if k == 0 { 1.0 } else { prefix[k - 1] };
             if above <= 0.0 {
+                let left = (0..ni).filter(|a| !slate[..k].contains(a)).count();
+                for a in (0..ni).filter(|a| !slate[..k].contains(a)) {
+                    out[k * ni + a] = 1.0 / left as f64;
+                }
                 continue;
             }
             for a in 0..ni {
@@ -463,6 +478,116 @@ impl Policy {
     }
 }
 
+/// How the positions of a ranking are examined, for [`Policy::continuation_value`].
+#[derive(Debug, Clone, Copy)]
+pub enum Examination<'a> {
+    /// Position-based model: position k (absolute, 0-based) is examined with probability `exam[k]`.
+    PositionBased(&'a [f64]),
+    /// Cascade: the user reads down the list and stops after the first click; `rel[a]` is the
+    /// probability of clicking item a when it is examined.
+    Cascade(&'a [f64]),
+}
+
+impl Policy {
+    /// The expected total reward of positions `placed.len()..len` of a ranking for user u, given
+    /// that `placed` fills the positions above (in order) and the rest is drawn from this policy
+    /// (for a mixture, from each component in proportion to how likely it was to place `placed`).
+    /// `value[a]` is the expected reward of item a when examined. Under the cascade, the value
+    /// given that the user reaches position `placed.len()`.
+    pub fn continuation_value(
+        &self,
+        u: usize,
+        placed: &[usize],
+        len: usize,
+        exam: Examination<'_>,
+        value: &[f64],
+    ) -> Result<f64> {
+        self.check_len(len)?;
+        continuation_node(&self.node, u, placed, len, self.n_items, exam, value)
+    }
+}
+
+fn continuation_node(
+    node: &Node,
+    u: usize,
+    placed: &[usize],
+    len: usize,
+    ni: usize,
+    exam: Examination<'_>,
+    value: &[f64],
+) -> Result<f64> {
+    let start = placed.len();
+    if start >= len {
+        return Ok(0.0);
+    }
+    let left = len - start;
+    let pbm_sum = |items: &mut dyn Iterator<Item = usize>| -> f64 {
+        let mut v = 0.0;
+        let mut reach = 1.0;
+        for (j, a) in items.enumerate() {
+            match exam {
+                Examination::PositionBased(e) => v += e[start + j] * value[a],
+                Examination::Cascade(rel) => {
+                    v += reach * value[a];
+                    reach *= 1.0 - rel[a];
+                }
+            }
+        }
+        v
+    };
+    Ok(match node {
+        Node::Mixture(parts) => {
+            let post: Vec<f64> =
+                parts.iter().map(|(w, n)| w * if start == 0 { 1.0 } else { prefix_node(n, u, placed, ni)[start - 1] }).collect();
+            let z: f64 = post.iter().sum();
+            if z <= 0.0 {
+                return Ok(0.0);
+            }
+            let mut v = 0.0;
+            for ((_, n), p) in parts.iter().zip(&post) {
+                if *p > 0.0 {
+                    v += p / z * continuation_node(n, u, placed, len, ni, exam, value)?;
+                }
+            }
+            v
+        }
+        Node::Greedy(s) => pbm_sum(&mut s.order(u, ni).into_iter().filter(|a| !placed.contains(a)).take(left)),
+        pl => {
+            let mut l = match pl {
+                Node::Uniform => vec![0.0; ni],
+                Node::TopK(k, s) => {
+                    let mut l = vec![f64::NEG_INFINITY; ni];
+                    for &i in s.order(u, ni).iter().take(*k) {
+                        l[i] = 0.0;
+                    }
+                    l
+                }
+                other => pl_log_weights(other, u, ni).unwrap_or_default(),
+            };
+            for &a in placed {
+                l[a] = f64::NEG_INFINITY;
+            }
+            match exam {
+                Examination::PositionBased(e) => {
+                    let m = pl_marginals(&l, left)?;
+                    (0..ni).map(|a| (0..left).map(|j| m[a * left + j] * e[start + j]).sum::<f64>() * value[a]).sum()
+                }
+                Examination::Cascade(rel) => {
+                    if ni > 128 || pl_work(ni, left).1 > ENUMERATION_LIMIT {
+                        return Err(Error::unsupported(
+                            "lenList",
+                            format!(
+                                "the exact cascade value of a ranking of {left} more among {ni} items is too large to compute"
+                            ),
+                        ));
+                    }
+                    pl_cascade_value(&l, left, rel, value)
+                }
+            }
+        }
+    })
+}
+
 fn compile_node(world: &World, spec: &PolicySpec) -> Result<Node> {
     Ok(match spec {
         PolicySpec::Uniform => Node::Uniform,
@@ -471,18 +596,19 @@ fn compile_node(world: &World, spec: &PolicySpec) -> Result<Node> {
             z.iter_mut().for_each(|x| *x *= beta);
             Node::Logits(Arc::new(z))
         }
-        PolicySpec::Greedy { score } => Node::Greedy(Arc::new(score.compute(world)?)),
+        PolicySpec::Greedy { score } => Node::Greedy(Ranked::new(score.compute(world)?, world.n_items())),
         PolicySpec::TopK { k, score } => {
+            let k = &if *k == 0 { 10.min(world.n_items()) } else { *k };
             if *k > world.n_items() {
                 return Err(Error::invalid("k", format!("expected k ≤ nItems ({}), got {k}", world.n_items())));
             }
-            Node::TopK(*k, Arc::new(score.compute(world)?))
+            Node::TopK(*k, Ranked::new(score.compute(world)?, world.n_items()))
         }
         PolicySpec::Popularity { power } => {
             Node::Weights(Arc::new(world.popularity().iter().map(|p| crate::math::powf(*p, *power)).collect()))
         }
         PolicySpec::EpsilonGreedy { epsilon, base } => {
-            let b = compile_node(world, base)?;
+            let b = compile_node(world, base).map_err(|e| e.within("base."))?;
             if *epsilon == 0.0 {
                 b
             } else if *epsilon == 1.0 {
@@ -491,9 +617,13 @@ fn compile_node(world: &World, spec: &PolicySpec) -> Result<Node> {
                 Node::Mixture(vec![(1.0 - epsilon, b), (*epsilon, Node::Uniform)])
             }
         }
-        PolicySpec::Mixture { components } => {
-            Node::Mixture(components.iter().map(|(w, p)| Ok((*w, compile_node(world, p)?))).collect::<Result<_>>()?)
-        }
+        PolicySpec::Mixture { components } => Node::Mixture(
+            components
+                .iter()
+                .enumerate()
+                .map(|(i, (w, p))| Ok((*w, compile_node(world, p).map_err(|e| e.within(&format!("components[{i}].policy.")))?)))
+                .collect::<Result<_>>()?,
+        ),
         PolicySpec::Online(o) => {
             return Err(Error::unsupported(
                 "policy.kind",
@@ -506,10 +636,37 @@ fn compile_node(world: &World, spec: &PolicySpec) -> Result<Node> {
     })
 }
 
+/// Scores (n_users × n_items) with each user's items sorted by descending score, ties by index,
+/// computed once (greedy and top-k policies read the order every round).
+#[derive(Debug, Clone)]
+struct Ranked {
+    scores: Arc<Vec<f64>>,
+    order: Arc<Vec<u32>>,
+}
+
+impl Ranked {
+    fn new(scores: Vec<f64>, ni: usize) -> Ranked {
+        let order = scores.chunks(ni.max(1)).flat_map(|row| order(row).into_iter().map(|i| i as u32)).collect();
+        Ranked { scores: Arc::new(scores), order: Arc::new(order) }
+    }
+
+    /// User u's items, best first.
+    fn order(&self, u: usize, ni: usize) -> Vec<usize> {
+        self.order[u * ni..(u + 1) * ni].iter().map(|&i| i as usize).collect()
+    }
+}
+
+impl std::ops::Deref for Ranked {
+    type Target = Vec<f64>;
+    fn deref(&self) -> &Vec<f64> {
+        &self.scores
+    }
+}
+
 /// Items sorted by descending score, ties by index.
 fn order(scores: &[f64]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    idx.sort_by(|&a, &b| crate::stats::cmp(scores[b], scores[a]).then(a.cmp(&b)));
     idx
 }
 
@@ -548,7 +705,7 @@ fn node_row(node: &Node, u: usize, ni: usize) -> Vec<f64> {
             row.iter_mut().zip(s).for_each(|(x, &v)| *x = if v == m { 1.0 / ties } else { 0.0 });
         }
         Node::TopK(k, s) => {
-            for &i in order(&s[u * ni..(u + 1) * ni]).iter().take(*k) {
+            for &i in s.order(u, ni).iter().take(*k) {
                 row[i] = 1.0 / *k as f64;
             }
         }
@@ -561,17 +718,36 @@ fn node_row(node: &Node, u: usize, ni: usize) -> Vec<f64> {
     row
 }
 
-/// Plackett–Luce weights of a node for user u (None for non-PL nodes).
-fn pl_weights(node: &Node, u: usize, ni: usize) -> Option<Vec<f64>> {
+/// Plackett–Luce log-weights of a node for user u (None for non-PL nodes): the logits of a softmax,
+/// ln(weight) of a weight node (−∞ for a zero weight). Rankings are computed in log space, each
+/// pick normalized by the largest weight still in play, so that no β makes the remaining weights
+/// underflow or cancel (see [`remaining`]).
+fn pl_log_weights(node: &Node, u: usize, ni: usize) -> Option<Vec<f64>> {
     match node {
-        Node::Logits(l) => {
-            let l = &l[u * ni..(u + 1) * ni];
-            let m = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            Some(l.iter().map(|x| crate::math::exp(x - m)).collect())
-        }
-        Node::Weights(w) => Some(w.to_vec()),
+        Node::Logits(l) => Some(l[u * ni..(u + 1) * ni].to_vec()),
+        Node::Weights(w) => Some(w.iter().map(|&x| if x > 0.0 { crate::math::ln(x) } else { f64::NEG_INFINITY }).collect()),
         _ => None,
     }
+}
+
+/// The items not yet placed (`placed(a)` false), as (m, s): their largest log-weight m and
+/// Σ exp(lₐ − m) over them, so that the next pick is a with probability exp(lₐ − m) / s. Summed
+/// directly, in item order: subtracting the placed weights from a total instead cancels
+/// catastrophically when one weight dominates (at β = 30 the error was ~1e-3; at β = 40 the
+/// remainder came out exactly 0, so rankings the sampler drew got probability 0).
+#[inline]
+fn remaining(l: &[f64], placed: impl Fn(usize) -> bool) -> (f64, f64) {
+    let m = l.iter().enumerate().filter(|&(a, _)| !placed(a)).map(|(_, &x)| x).fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY {
+        return (m, 0.0);
+    }
+    (m, l.iter().enumerate().filter(|&(a, _)| !placed(a)).map(|(_, &x)| crate::math::exp(x - m)).sum())
+}
+
+/// exp(lₐ − m): item a's weight relative to the largest still in play.
+#[inline]
+fn rel_weight(l: &[f64], a: usize, m: f64) -> f64 {
+    crate::math::exp(l[a] - m)
 }
 
 fn sample_node(node: &Node, u: usize, len: usize, ni: usize, rng: &mut Rng) -> Result<Vec<usize>> {
@@ -585,7 +761,7 @@ fn sample_node(node: &Node, u: usize, len: usize, ni: usize, rng: &mut Rng) -> R
     };
     Ok(match node {
         Node::Uniform => uniform_from(&mut (0..ni).collect(), rng),
-        Node::Greedy(s) => order(&s[u * ni..(u + 1) * ni]).into_iter().take(len).collect(),
+        Node::Greedy(s) => s.order(u, ni).into_iter().take(len).collect(),
         Node::TopK(k, s) => {
             if *k < len {
                 return Err(Error::invalid(
@@ -593,28 +769,39 @@ fn sample_node(node: &Node, u: usize, len: usize, ni: usize, rng: &mut Rng) -> R
                     format!("a top-k policy ranks only its top k = {k} items; lenList = {len} needs k ≥ lenList"),
                 ));
             }
-            uniform_from(&mut order(&s[u * ni..(u + 1) * ni]).into_iter().take(*k).collect(), rng)
+            uniform_from(&mut s.order(u, ni).into_iter().take(*k).collect(), rng)
         }
         Node::Mixture(parts) => {
             let c = rng.categorical(&parts.iter().map(|p| p.0).collect::<Vec<_>>());
             sample_node(&parts[c].1, u, len, ni, rng)?
         }
         pl => {
-            let mut w = pl_weights(pl, u, ni).unwrap_or_default();
+            let l = pl_log_weights(pl, u, ni).unwrap_or_default();
+            let mut placed = vec![false; ni];
             let mut out = Vec::with_capacity(len);
             for _ in 0..len {
-                let total: f64 = w.iter().sum();
+                let (m, total) = remaining(&l, |a| placed[a]);
                 let mut x = rng.uniform() * total;
-                let mut pick = w.iter().rposition(|&v| v > 0.0).unwrap_or(0);
-                for (i, &v) in w.iter().enumerate() {
-                    if v > 0.0 && x < v {
-                        pick = i;
-                        break;
+                let (mut pick, mut last) = (None, None);
+                for a in (0..ni).filter(|&a| !placed[a]) {
+                    let v = rel_weight(&l, a, m);
+                    if v > 0.0 {
+                        last = Some(a);
+                        if x < v {
+                            pick = Some(a);
+                            break;
+                        }
+                        x -= v;
                     }
-                    x -= v;
                 }
-                out.push(pick);
-                w[pick] = 0.0;
+                let a = pick.or(last).ok_or_else(|| {
+                    Error::unsupported(
+                        "lenList",
+                        format!("the ranking policy gives a positive probability to fewer than lenList = {len} items"),
+                    )
+                })?;
+                out.push(a);
+                placed[a] = true;
             }
             out
         }
@@ -637,13 +824,13 @@ fn prefix_node(node: &Node, u: usize, slate: &[usize], ni: usize) -> Vec<f64> {
             }
         }
         Node::Greedy(s) => {
-            let top = order(&s[u * ni..(u + 1) * ni]);
+            let top = s.order(u, ni);
             for k in 0..len {
                 out[k] = if slate[..=k] == top[..=k] { 1.0 } else { 0.0 };
             }
         }
         Node::TopK(k, s) => {
-            let top: Vec<usize> = order(&s[u * ni..(u + 1) * ni]).into_iter().take(*k).collect();
+            let top: Vec<usize> = s.order(u, ni).into_iter().take(*k).collect();
             let mut p = 1.0;
             for j in 0..len {
                 if !top.contains(&slate[j]) || j >= *k {
@@ -660,12 +847,11 @@ fn prefix_node(node: &Node, u: usize, slate: &[usize], ni: usize) -> Vec<f64> {
             }
         }
         pl => {
-            let w = pl_weights(pl, u, ni).unwrap_or_default();
-            let mut rest: f64 = w.iter().sum();
+            let l = pl_log_weights(pl, u, ni).unwrap_or_default();
             let mut p = 1.0;
             for k in 0..len {
-                p *= if rest > 0.0 { w[slate[k]] / rest } else { 0.0 };
-                rest -= w[slate[k]];
+                let (m, rest) = remaining(&l, |a| slate[..k].contains(&a));
+                p *= if rest > 0.0 { rel_weight(&l, slate[k], m) / rest } else { 0.0 };
                 out[k] = p;
             }
         }
@@ -678,7 +864,7 @@ fn marginals_node(node: &Node, u: usize, len: usize, ni: usize) -> Result<Vec<f6
     match node {
         Node::Uniform => out.iter_mut().for_each(|x| *x = 1.0 / ni as f64),
         Node::Greedy(s) => {
-            for (k, &i) in order(&s[u * ni..(u + 1) * ni]).iter().take(len).enumerate() {
+            for (k, &i) in s.order(u, ni).iter().take(len).enumerate() {
                 out[i * len + k] = 1.0;
             }
         }
@@ -689,7 +875,7 @@ fn marginals_node(node: &Node, u: usize, len: usize, ni: usize) -> Result<Vec<f6
                     format!("a top-k policy ranks only its top k = {k} items; lenList = {len} needs k ≥ lenList"),
                 ));
             }
-            for &i in order(&s[u * ni..(u + 1) * ni]).iter().take(*k) {
+            for &i in s.order(u, ni).iter().take(*k) {
                 for p in 0..len {
                     out[i * len + p] = 1.0 / *k as f64;
                 }
@@ -700,40 +886,44 @@ fn marginals_node(node: &Node, u: usize, len: usize, ni: usize) -> Result<Vec<f6
                 out.iter_mut().zip(marginals_node(n, u, len, ni)?).for_each(|(o, p)| *o += w * p);
             }
         }
-        pl => {
-            let w = pl_weights(pl, u, ni).unwrap_or_default();
-            let total: f64 = w.iter().sum();
-            let (orderings, sets) = pl_work(ni, len);
-            if orderings.min(sets) > ENUMERATION_LIMIT {
-                return Err(Error::unsupported(
-                    "lenList",
-                    format!(
-                        "exact item-position probabilities of a Plackett–Luce ranking need {:e} steps for {ni} items and lenList {len}, above the limit {ENUMERATION_LIMIT:e}; use fewer items or a shorter list",
-                        orderings.min(sets)
-                    ),
-                ));
-            }
-            if sets < orderings {
-                // Dynamic programming over the *set* of items placed so far: the probability of
-                // the next pick depends only on that set, not on its order.
-                for (k, layer) in pl_layers(&w, len).iter().enumerate() {
-                    for &(set, p, w_set) in layer {
-                        let rest = total - w_set;
-                        if rest <= 0.0 {
-                            continue;
-                        }
-                        for a in 0..ni {
-                            if set >> a & 1 == 0 && w[a] > 0.0 {
-                                out[a * len + k] += p * w[a] / rest;
-                            }
-                        }
-                    }
+        pl => out = pl_marginals(&pl_log_weights(pl, u, ni).unwrap_or_default(), len)?,
+    }
+    Ok(out)
+}
+
+/// Exact item-position marginals (flat n × len) of a Plackett–Luce ranking with log-weights `l`
+/// (−∞: never placed), by dynamic programming over placed sets or by enumerating prefixes,
+/// whichever is cheaper; an error beyond [`ENUMERATION_LIMIT`] steps.
+fn pl_marginals(l: &[f64], len: usize) -> Result<Vec<f64>> {
+    let ni = l.len();
+    let mut out = vec![0.0; ni * len];
+    let (orderings, sets) = pl_work(ni, len);
+    if orderings.min(sets) > ENUMERATION_LIMIT {
+        return Err(Error::unsupported(
+            "lenList",
+            format!(
+                "exact item-position probabilities of a Plackett–Luce ranking need {:e} steps for {ni} items and lenList {len}, above the limit {ENUMERATION_LIMIT:e}; use fewer items or a shorter list",
+                orderings.min(sets)
+            ),
+        ));
+    }
+    if sets < orderings {
+        // Dynamic programming over the *set* of items placed so far: the probability of the
+        // next pick depends only on that set, not on its order.
+        for (k, layer) in pl_layers(l, len).iter().enumerate() {
+            for &(set, p) in layer {
+                let (m, rest) = remaining(l, |a| set >> a & 1 == 1);
+                if rest <= 0.0 {
+                    continue;
                 }
-            } else {
-                let mut used = vec![false; ni];
-                pl_enumerate(&w, total, 1.0, 0, len, &mut used, &mut out);
+                for a in (0..ni).filter(|&a| set >> a & 1 == 0) {
+                    out[a * len + k] += p * rel_weight(l, a, m) / rest;
+                }
             }
         }
+    } else {
+        let mut used = vec![false; ni];
+        pl_enumerate(l, 1.0, 0, len, &mut used, &mut out);
     }
     Ok(out)
 }
@@ -752,48 +942,44 @@ fn pl_work(n: usize, len: usize) -> (f64, f64) {
 }
 
 /// The probability that the first k picks of a Plackett–Luce ranking are exactly the set S, for
-/// k = 0..len−1: layer k lists (S as a bitmask, P(S), total weight of S). Requires ≤ 128 items.
-fn pl_layers(w: &[f64], len: usize) -> Vec<Vec<(u128, f64, f64)>> {
-    let total: f64 = w.iter().sum();
-    let mut layers = vec![vec![(0u128, 1.0, 0.0)]];
+/// k = 0..len−1: layer k lists (S as a bitmask, P(S)), from log-weights `l`. Requires ≤ 128 items.
+fn pl_layers(l: &[f64], len: usize) -> Vec<Vec<(u128, f64)>> {
+    let mut layers = vec![vec![(0u128, 1.0)]];
     for _ in 1..len {
-        let mut next: std::collections::HashMap<u128, (f64, f64)> = std::collections::HashMap::new();
-        for &(set, p, w_set) in layers.last().map(|l| l.as_slice()).unwrap_or(&[]) {
-            let rest = total - w_set;
+        let mut next: std::collections::HashMap<u128, f64> = std::collections::HashMap::new();
+        for &(set, p) in layers.last().map(|x| x.as_slice()).unwrap_or(&[]) {
+            let (m, rest) = remaining(l, |a| set >> a & 1 == 1);
             if rest <= 0.0 {
                 continue;
             }
-            for (a, &wa) in w.iter().enumerate() {
-                if set >> a & 1 == 0 && wa > 0.0 {
-                    let e = next.entry(set | 1 << a).or_insert((0.0, w_set + wa));
-                    e.0 += p * wa / rest;
+            for a in (0..l.len()).filter(|&a| set >> a & 1 == 0) {
+                let q = rel_weight(l, a, m);
+                if q > 0.0 {
+                    *next.entry(set | 1 << a).or_insert(0.0) += p * q / rest;
                 }
             }
         }
-        let mut layer: Vec<(u128, f64, f64)> = next.into_iter().map(|(s, (p, ws))| (s, p, ws)).collect();
+        let mut layer: Vec<(u128, f64)> = next.into_iter().collect();
         layer.sort_by_key(|x| x.0); // deterministic order of summation
         layers.push(layer);
     }
     layers
 }
 
-/// Expected cascade value of a Plackett–Luce ranking with weights `w` over `len` positions:
+/// Expected cascade value of a Plackett–Luce ranking with log-weights `l` over `len` positions:
 /// Σₖ Σ_S P(first k = S) Σ_{a∉S} P(a next | S) · Πⱼ∈S (1 − relⱼ) · valueₐ, where the user stops
 /// after the first click (probability relⱼ). Exact, by the same dynamic programming over sets.
-pub(crate) fn pl_cascade_value(w: &[f64], len: usize, rel: &[f64], value: &[f64]) -> f64 {
-    let total: f64 = w.iter().sum();
+pub(crate) fn pl_cascade_value(l: &[f64], len: usize, rel: &[f64], value: &[f64]) -> f64 {
     let mut v = 0.0;
-    for layer in pl_layers(w, len) {
-        for (set, p, w_set) in layer {
-            let rest = total - w_set;
+    for layer in pl_layers(l, len) {
+        for (set, p) in layer {
+            let (m, rest) = remaining(l, |a| set >> a & 1 == 1);
             if rest <= 0.0 {
                 continue;
             }
-            let reach: f64 = (0..w.len()).filter(|&j| set >> j & 1 == 1).map(|j| 1.0 - rel[j]).product();
-            for (a, &wa) in w.iter().enumerate() {
-                if set >> a & 1 == 0 && wa > 0.0 {
-                    v += p * wa / rest * reach * value[a];
-                }
+            let reach: f64 = (0..l.len()).filter(|&j| set >> j & 1 == 1).map(|j| 1.0 - rel[j]).product();
+            for a in (0..l.len()).filter(|&a| set >> a & 1 == 0) {
+                v += p * rel_weight(l, a, m) / rest * reach * value[a];
             }
         }
     }
@@ -819,39 +1005,41 @@ fn cascade_node(node: &Node, u: usize, len: usize, ni: usize, rel: &[f64], value
         Node::Greedy(s) => {
             let mut reach = 1.0;
             let mut v = 0.0;
-            for &a in order(&s[u * ni..(u + 1) * ni]).iter().take(len) {
+            for &a in s.order(u, ni).iter().take(len) {
                 v += reach * value[a];
                 reach *= 1.0 - rel[a];
             }
             v
         }
-        Node::Uniform => pl_cascade_value(&vec![1.0; ni], len, rel, value),
+        Node::Uniform => pl_cascade_value(&vec![0.0; ni], len, rel, value),
         Node::TopK(k, s) => {
-            let mut w = vec![0.0; ni];
-            for &i in order(&s[u * ni..(u + 1) * ni]).iter().take(*k) {
-                w[i] = 1.0;
+            let mut l = vec![f64::NEG_INFINITY; ni];
+            for &i in s.order(u, ni).iter().take(*k) {
+                l[i] = 0.0;
             }
-            pl_cascade_value(&w, len, rel, value)
+            pl_cascade_value(&l, len, rel, value)
         }
-        pl => pl_cascade_value(&pl_weights(pl, u, ni).unwrap_or_default(), len, rel, value),
+        pl => pl_cascade_value(&pl_log_weights(pl, u, ni).unwrap_or_default(), len, rel, value),
     }
 }
 
-/// Depth-first enumeration of Plackett–Luce prefixes: at `depth` with prefix probability `p` and
-/// remaining weight `rest`, add each next item's probability to its marginal and recurse.
-fn pl_enumerate(w: &[f64], rest: f64, p: f64, depth: usize, len: usize, used: &mut [bool], out: &mut [f64]) {
+/// Depth-first enumeration of Plackett–Luce prefixes: at `depth` with prefix probability `p`, add
+/// each next item's probability to its marginal and recurse.
+fn pl_enumerate(l: &[f64], p: f64, depth: usize, len: usize, used: &mut [bool], out: &mut [f64]) {
+    let (m, rest) = remaining(l, |a| used[a]);
     if p == 0.0 || rest <= 0.0 {
         return;
     }
-    for a in 0..w.len() {
-        if used[a] || w[a] == 0.0 {
+    for a in 0..l.len() {
+        let wa = if used[a] { 0.0 } else { rel_weight(l, a, m) };
+        if wa == 0.0 {
             continue;
         }
-        let q = p * w[a] / rest;
+        let q = p * wa / rest;
         out[a * len + depth] += q;
         if depth + 1 < len {
             used[a] = true;
-            pl_enumerate(w, rest - w[a], q, depth + 1, len, used, out);
+            pl_enumerate(l, q, depth + 1, len, used, out);
             used[a] = false;
         }
     }

@@ -1,0 +1,119 @@
+//! Native timings of every lesson's default run (release), one JSON object per line: the time to
+//! the first output (what a slider move waits for before the first redraw) and to the end of the
+//! run. The same runs in Chromium are timed by bench/browser.mjs.
+
+use receval::config::Value;
+use receval::lessons::{self, Data, DataFile};
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The default state of a lesson, from its JSON spec (as the page builds it).
+fn spec(slug: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join(format!("www/lessons/{slug}.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn value(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::String(s) => Value::String(s.clone()),
+        n => Value::Number(n.as_f64().unwrap()),
+    }
+}
+
+/// Every state a learner reaches in one click: the defaults, then each preset over them.
+fn states(slug: &str) -> Vec<(String, Value)> {
+    let spec = spec(slug);
+    let base = defaults(slug);
+    let mut out = vec![("default".to_string(), base.clone())];
+    for p in spec["presets"].as_array().into_iter().flatten() {
+        let Value::Object(mut m) = base.clone() else { unreachable!() };
+        for (k, v) in p["state"].as_object().unwrap() {
+            match m.iter_mut().find(|(key, _)| key == k) {
+                Some(slot) => slot.1 = value(v),
+                None => m.push((k.clone(), value(v))),
+            }
+        }
+        out.push((p["id"].as_str().unwrap().to_string(), Value::Object(m)));
+    }
+    out
+}
+
+fn defaults(slug: &str) -> Value {
+    let spec = spec(slug);
+    Value::Object(
+        spec["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["key"].as_str().unwrap().to_string(), value(&c["default"])))
+            .collect(),
+    )
+}
+
+fn data(slug: &str) -> Data {
+    let mut d = Data::new();
+    if slug == "real-logs" {
+        for (name, file) in [("logged", "random_all.csv"), ("target", "bts_all.csv")] {
+            let text = std::fs::read_to_string(root().join("www/data/obd").join(file)).unwrap();
+            d.insert(name.into(), DataFile { id: format!("shipped {file}"), text });
+        }
+    }
+    d
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    // `--presets`: one cold run of every preset of every lesson (what a click on it waits for)
+    if std::env::args().any(|a| a == "--presets") {
+        let only = std::env::var("LESSON").ok();
+        for slug in lessons::SLUGS.iter().filter(|s| only.as_deref().is_none_or(|o| o == **s)) {
+            let files = data(slug);
+            for (id, state) in states(slug) {
+                let t = Instant::now();
+                let mut run = lessons::start_with_data(slug, &state, &files).unwrap();
+                let mut first = None;
+                while run.step().unwrap().is_some() {
+                    first.get_or_insert(t.elapsed().as_secs_f64() * 1e3);
+                }
+                println!(
+                    "{{\"name\":\"lesson {slug} preset {id}\",\"first_ms\":{:.1},\"full_ms\":{:.1}}}",
+                    first.unwrap(),
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+            }
+        }
+        return;
+    }
+    for slug in lessons::SLUGS {
+        let (state, files) = (defaults(slug), data(slug));
+        let mut firsts = Vec::new();
+        let mut fulls = Vec::new();
+        for _ in 0..3 {
+            // the first run is cold (the lesson's caches empty, as on a page's first load); the
+            // best of the three is what a repeated visit of the same state costs
+            let t = Instant::now();
+            let mut run = lessons::start_with_data(slug, &state, &files).unwrap();
+            let mut first = None;
+            while run.step().unwrap().is_some() {
+                first.get_or_insert(t.elapsed().as_secs_f64() * 1e3);
+            }
+            firsts.push(first.unwrap());
+            fulls.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let min = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
+        println!(
+            "{{\"name\":\"lesson {slug} (default run)\",\"first_ms\":{:.1},\"full_ms\":{:.1},\"first_cold_ms\":{:.1},\"full_cold_ms\":{:.1}}}",
+            min(&firsts),
+            min(&fulls),
+            firsts[0],
+            fulls[0]
+        );
+    }
+}
