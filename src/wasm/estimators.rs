@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::estimators::{
     self as est, BanditData, BootstrapOptions, IntervalMethod, PreparedSlateEstimate, SlateEstimator, SlateFeedbackParts,
     StreamingEstimator, StreamingState, kernel_by_name,
+    tuning::{TuningMethod, TuningOptions, tune},
 };
 use js_sys::Float64Array;
 use serde::Serialize;
@@ -23,6 +24,11 @@ const BANDIT_KEYS: &[&str] = &[
     "nRounds",
     "context",
     "actionContext",
+    "actionEmbed",
+    "pEA",
+    "nCatPerDim",
+    "stratumIdx",
+    "pscoreAvg",
 ];
 
 const MAX_INT: f64 = 2_147_483_647.0;
@@ -38,7 +44,62 @@ pub(crate) struct Need {
 impl Need {
     pub const ALL: Need = Need { reward_model: true, pi_b: true };
     pub fn for_estimator(name: &str, lambda: Option<f64>) -> Result<Need> {
-        Ok(Need { reward_model: kernel_by_name(name, lambda)?.needs_reward_model(), pi_b: false })
+        if est::family(name)? == est::Family::Standard {
+            kernel_by_name(name, lambda)?;
+        }
+        Ok(Need { reward_model: est::needs_reward_model(name)?, pi_b: est::family(name)? == est::Family::Embed })
+    }
+}
+
+/// The inputs of the embedding and multi-logger estimators, read only for them.
+#[derive(Debug, Default)]
+pub(crate) struct ExtraData {
+    action_embed: Option<Vec<u32>>,
+    p_e_a: Option<Vec<f64>>,
+    n_cat_per_dim: usize,
+    stratum_idx: Option<Vec<u32>>,
+    pscore_avg: Option<Vec<f64>>,
+}
+
+impl ExtraData {
+    /// Read what `estimator_name`'s family needs from `input`.
+    pub(crate) fn read(input: &JsValue, estimator_name: &str) -> Result<ExtraData> {
+        Ok(match est::family(estimator_name)? {
+            est::Family::Standard => ExtraData::default(),
+            est::Family::Embed => ExtraData {
+                action_embed: Some(index_vec(
+                    "actionEmbed",
+                    &required(input, "actionEmbed", "the logged action's embedding, flat nRounds × dimEmbed")?,
+                )?),
+                p_e_a: Some(f64_vec("pEA", &required(input, "pEA", "p(e_d | a), flat nActions × nCatPerDim × dimEmbed")?)?),
+                n_cat_per_dim: integer_field(input, "nCatPerDim", None, MAX_INT)?
+                    .ok_or_else(|| Error::invalid("nCatPerDim", "is required: expected the categories per embedding dimension"))?
+                    as usize,
+                ..Default::default()
+            },
+            est::Family::Multi => ExtraData {
+                stratum_idx: Some(index_vec("stratumIdx", &required(input, "stratumIdx", "the logger of each round, in 0..K")?)?),
+                pscore_avg: field(input, "pscoreAvg")?.map(|v| f64_vec("pscoreAvg", &v)).transpose()?,
+                ..Default::default()
+            },
+        })
+    }
+
+    /// The parts the core's estimators take, borrowing `self` and the input's `pi_b`.
+    pub(crate) fn parts<'a>(&'a self, data: &'a BanditData) -> est::Extra<'a> {
+        const EMPTY: &[f64] = &[];
+        est::Extra {
+            embed: self.action_embed.as_deref().map(|action_embed| est::embed::EmbedParts {
+                action_embed,
+                pi_b: data.pi_b.as_deref().unwrap_or(EMPTY),
+                p_e_a: self.p_e_a.as_deref().unwrap_or(EMPTY),
+                n_cat_per_dim: self.n_cat_per_dim,
+            }),
+            multi: self.stratum_idx.as_deref().map(|stratum_idx| est::multi::MultiParts {
+                stratum_idx,
+                pscore_avg: self.pscore_avg.as_deref().unwrap_or(EMPTY),
+            }),
+        }
     }
 }
 
@@ -80,36 +141,102 @@ pub(crate) fn bandit_data_with(input: &JsValue, need: Need) -> Result<BanditData
     })
 }
 
-/// `params`: `{ lambda }` or nothing.
-pub(crate) fn lambda_param(params: &Option<JsValue>) -> Result<Option<f64>> {
-    let Some(params) = params.as_ref().filter(|p| !p.is_undefined() && !p.is_null()) else { return Ok(None) };
-    expect_object(params, "params", "an object { lambda }")?;
-    check_keys(params, "params", &["lambda"])?;
-    number_field(params, "lambda")
+/// What `params` asks for: a fixed λ (`{ lambda }`, or none: OBP's default), or λ tuned on the
+/// data as OBP's `*Tuning` estimators do (`{ lambdas, tuningMethod, useBiasUpperBound, delta }`).
+#[derive(Debug, Clone)]
+pub(crate) enum LambdaChoice {
+    Fixed(Option<f64>),
+    Tuned(TuningOptions),
 }
 
-/// What every one-shot estimator call starts with: λ from `params`, then the input converted and
-/// checked for what `estimator_name` needs (and the logging policy's probabilities with `pi_b`).
+impl LambdaChoice {
+    /// The λ to use on `data` (tuning it if asked).
+    pub(crate) fn resolve(&self, estimator_name: &str, data: &est::BanditFeedback<'_>) -> Result<Option<f64>> {
+        match self {
+            LambdaChoice::Fixed(l) => Ok(*l),
+            LambdaChoice::Tuned(o) => Ok(Some(tune(estimator_name, data, o)?.best_lambda)),
+        }
+    }
+}
+
+const PARAM_KEYS: [&str; 5] = ["lambda", "lambdas", "tuningMethod", "useBiasUpperBound", "delta"];
+
+/// `params`: `{ lambda }`, `{ lambdas, tuningMethod = "slope", useBiasUpperBound = true, delta = 0.1 }`, or nothing.
+pub(crate) fn lambda_param(params: &Option<JsValue>) -> Result<LambdaChoice> {
+    let Some(params) = params.as_ref().filter(|p| !p.is_undefined() && !p.is_null()) else {
+        return Ok(LambdaChoice::Fixed(None));
+    };
+    expect_object(params, "params", "an object { lambda } or { lambdas, tuningMethod, useBiasUpperBound, delta }")?;
+    check_keys(params, "params", &PARAM_KEYS)?;
+    let lambda = number_field(params, "lambda")?;
+    let Some(lambdas) = field(params, "lambdas")? else {
+        for k in ["tuningMethod", "useBiasUpperBound", "delta"] {
+            if field(params, k)?.is_some() {
+                return Err(Error::invalid(k, "applies only when tuning λ: give `lambdas`, the candidates"));
+            }
+        }
+        return Ok(LambdaChoice::Fixed(lambda));
+    };
+    if lambda.is_some() {
+        return Err(Error::invalid("lambda", "give either a fixed `lambda` or candidate `lambdas` to tune, not both"));
+    }
+    let mut o = TuningOptions { lambdas: f64_vec("lambdas", &lambdas)?, ..Default::default() };
+    if let Some(m) = field(params, "tuningMethod")? {
+        o.method = TuningMethod::by_name(&name("tuningMethod", &m)?)?;
+    }
+    if let Some(b) = field(params, "useBiasUpperBound")? {
+        o.use_bias_upper_bound = b
+            .as_bool()
+            .ok_or_else(|| Error::invalid("useBiasUpperBound", format!("expected true or false, got {}", describe(&b))))?;
+    }
+    if let Some(d) = field(params, "delta")? {
+        o.delta = number("delta", &d)?;
+    }
+    Ok(LambdaChoice::Tuned(o))
+}
+
+/// An estimator name and `params`' λ, resolved on `data` (already validated).
+fn name_and_lambda(estimator_name: &JsValue, params: &Option<JsValue>, data: &BanditData) -> Result<(String, Option<f64>)> {
+    let name = name("estimatorName", estimator_name)?;
+    let lambda = lambda_param(params)?.resolve(&name, &data.view_trusted())?;
+    Ok((name, lambda))
+}
+
+/// What every one-shot estimator call starts with: `params`, then the input converted and
+/// validated for what `estimator_name` needs (and the logging policy's probabilities with
+/// `pi_b`), then λ (tuned on the input when `params` asks). Callers use `data.view_trusted()`.
 fn checked_call(
-    estimator_name: &str,
+    estimator_name: &JsValue,
     input: &JsValue,
     params: &Option<JsValue>,
     pi_b: bool,
-) -> Result<(Option<f64>, BanditData)> {
-    let lambda = lambda_param(params)?;
-    let need = Need::for_estimator(estimator_name, lambda)?;
-    let data = bandit_data_with(input, Need { pi_b, ..need })?;
-    Ok((lambda, data))
+) -> Result<(String, Option<f64>, BanditData, ExtraData)> {
+    let estimator_name = name("estimatorName", estimator_name)?;
+    let choice = lambda_param(params)?;
+    let fixed = if let LambdaChoice::Fixed(l) = choice { l } else { None };
+    let need = Need::for_estimator(&estimator_name, fixed)?;
+    let data = bandit_data_with(input, Need { pi_b: pi_b || need.pi_b, ..need })?;
+    let extra = ExtraData::read(input, &estimator_name)?;
+    let lambda = choice.resolve(&estimator_name, &data.view()?)?;
+    Ok((estimator_name, lambda, data, extra))
 }
+
+const INTERVAL_KEYS: [&str; 5] = ["alpha", "nBootstrapSamples", "randomState", "method", "valueRange"];
 
 /// `options` of the interval functions.
 pub(crate) fn interval_method(options: &Option<JsValue>) -> Result<IntervalMethod> {
+    interval_method_with(options, &[])
+}
+
+/// `options` of the interval functions, which may also hold `extra_keys` (read by the caller).
+fn interval_method_with(options: &Option<JsValue>, extra_keys: &[&str]) -> Result<IntervalMethod> {
     let mut boot = BootstrapOptions::default();
     let Some(options) = options.as_ref().filter(|o| !o.is_undefined() && !o.is_null()) else {
         return Ok(IntervalMethod::Bootstrap(boot));
     };
     expect_object(options, "options", "an object { alpha, nBootstrapSamples, randomState, method }")?;
-    check_keys(options, "options", &["alpha", "nBootstrapSamples", "randomState", "method", "valueRange"])?;
+    let allowed: Vec<&str> = INTERVAL_KEYS.iter().chain(extra_keys).copied().collect();
+    check_keys(options, "options", &allowed)?;
     if let Some(a) = number_field(options, "alpha")? {
         boot.alpha = a;
     }
@@ -124,8 +251,8 @@ pub(crate) fn interval_method(options: &Option<JsValue>) -> Result<IntervalMetho
     let range = match field(options, "valueRange")? {
         Some(v) => {
             let r = f64_vec("valueRange", &v)?;
-            if r.len() != 2 {
-                return Err(Error::invalid("valueRange", format!("expected [lo, hi], got {} numbers", r.len())));
+            if r.len() != 2 || !(r[0].is_finite() && r[1].is_finite() && r[0] < r[1]) {
+                return Err(Error::invalid("valueRange", format!("expected [lo, hi] with finite lo < hi, got {r:?}")));
             }
             Some((r[0], r[1]))
         }
@@ -174,6 +301,8 @@ pub(crate) struct IntervalOut {
     pub estimate: f64,
     pub method: &'static str,
     pub alpha: f64,
+    /// Bootstrap resamples on which a self-normalized estimator was undefined (0/0), left out.
+    pub degenerate_resamples: usize,
 }
 
 pub(crate) fn interval_out(
@@ -182,14 +311,26 @@ pub(crate) fn interval_out(
     lambda: Option<f64>,
     method: IntervalMethod,
 ) -> Result<IntervalOut> {
-    let iv = est::estimate_interval(name, data, lambda, method)?;
+    interval_out_any(data, name, lambda, &est::Extra::default(), method)
+}
+
+/// [`interval_out`] for any estimator family.
+pub(crate) fn interval_out_any(
+    data: &est::BanditFeedback<'_>,
+    name: &str,
+    lambda: Option<f64>,
+    extra: &est::Extra<'_>,
+    method: IntervalMethod,
+) -> Result<IntervalOut> {
+    let iv = est::interval_any(name, data, lambda, extra, method)?;
     Ok(IntervalOut {
         mean: iv.mean,
         lower: iv.lower,
         upper: iv.upper,
-        estimate: est::estimate_policy_value(name, data, lambda)?,
+        estimate: est::estimate_any(name, data, lambda, extra)?,
         method: method_name(&method),
         alpha: alpha_of(&method),
+        degenerate_resamples: iv.degenerate_resamples,
     })
 }
 
@@ -213,6 +354,52 @@ struct DiagnosticsOut {
 }
 
 fn diagnostics(name: &str, data: &est::BanditFeedback<'_>, lambda: Option<f64>) -> Result<DiagnosticsOut> {
+    diagnostics_any(name, data, lambda, &est::Extra::default())
+}
+
+/// Diagnostics for any estimator family: the standard ones from their kernel; the embedding and
+/// multi-logger ones from the weights they use.
+fn diagnostics_any(
+    name: &str,
+    data: &est::BanditFeedback<'_>,
+    lambda: Option<f64>,
+    extra: &est::Extra<'_>,
+) -> Result<DiagnosticsOut> {
+    if est::family(name)? != est::Family::Standard {
+        // The estimate validates what these estimators need (λ, strata, embeddings) exactly as
+        // estimatePolicyValue does, so diagnostics accept and refuse the same inputs.
+        est::estimate_any(name, data, lambda, extra)?;
+        let (weights, mut warnings) = match est::family(name)? {
+            est::Family::Embed => {
+                let e = extra.embed.ok_or_else(|| Error::invalid("actionEmbed", "is required"))?;
+                (est::embed::embed_terms(name, data, &e)?.2, est::embed::embed_warnings(name))
+            }
+            _ => {
+                let m = extra.multi.ok_or_else(|| Error::invalid("stratumIdx", "is required"))?;
+                let p = if name.contains("_bal_") { m.pscore_avg } else { data.pscore() };
+                let l = lambda.unwrap_or(f64::INFINITY);
+                ((0..data.n_rounds()).map(|i| (data.pi_e_logged(i) / p[i]).min(l)).collect(), Vec::new())
+            }
+        };
+        let d = est::diagnostics::from_weights(&weights);
+        warnings.extend(d.warnings);
+        return Ok(DiagnosticsOut {
+            estimator_name: est::family_name(name)?,
+            lambda,
+            n_rounds: d.n_rounds,
+            effective_sample_size: d.effective_sample_size,
+            ess_ratio: d.ess_ratio,
+            mean_weight: d.mean_weight,
+            max_weight: d.max_weight,
+            zero_weight_share: d.zero_weight_share,
+            mean_raw_weight: d.mean_raw_weight,
+            mean_raw_weight_se: d.mean_raw_weight_se,
+            unsupported_mass: None,
+            mass_on_unlogged_actions: 0.0,
+            support_violation: d.support_violation,
+            warnings,
+        });
+    }
     let kernel = kernel_by_name(name, lambda)?;
     let d = est::weight_diagnostics(kernel, data)?;
     let mut warnings = kernel.warnings(data)?;
@@ -239,49 +426,99 @@ fn diagnostics(name: &str, data: &est::BanditFeedback<'_>, lambda: Option<f64>) 
 /// `input.actionDist` with OBP's estimator `estimatorName`.
 #[wasm_bindgen(js_name = estimatePolicyValue)]
 pub fn estimate_policy_value(
-    #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+    #[wasm_bindgen(unchecked_param_type = "EstimatorName")] estimator_name: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
 ) -> std::result::Result<f64, JsError> {
-    let (lambda, data) = checked_call(estimator_name, &input, &params, false).map_err(js_error)?;
-    est::estimate_policy_value(estimator_name, &data.view().map_err(js_error)?, lambda).map_err(js_error)
+    let (estimator_name, lambda, data, extra) = checked_call(&estimator_name, &input, &params, false).map_err(js_error)?;
+    est::estimate_any(&estimator_name, &data.view_trusted(), lambda, &extra.parts(&data)).map_err(js_error)
 }
 
 /// The per-round values whose mean is the estimate (OBP's `_estimate_round_rewards`).
 #[wasm_bindgen(js_name = estimateRoundRewards)]
 pub fn estimate_round_rewards(
-    #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+    #[wasm_bindgen(unchecked_param_type = "EstimatorName")] estimator_name: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
 ) -> std::result::Result<Float64Array, JsError> {
-    let (lambda, data) = checked_call(estimator_name, &input, &params, false).map_err(js_error)?;
-    let rr = est::estimate_round_rewards(estimator_name, &data.view().map_err(js_error)?, lambda).map_err(js_error)?;
+    let (estimator_name, lambda, data, extra) = checked_call(&estimator_name, &input, &params, false).map_err(js_error)?;
+    let rr = est::round_rewards_any(&estimator_name, &data.view_trusted(), lambda, &extra.parts(&data)).map_err(js_error)?;
     Ok(Float64Array::from(&rr[..]))
 }
 
 /// An interval for the estimate: `{ mean, lower, upper, estimate, method, alpha }`.
 #[wasm_bindgen(js_name = estimateInterval, unchecked_return_type = "IntervalResult")]
 pub fn estimate_interval(
-    #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+    #[wasm_bindgen(unchecked_param_type = "EstimatorName")] estimator_name: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     #[wasm_bindgen(unchecked_param_type = "IntervalOptions")] options: Option<JsValue>,
 ) -> std::result::Result<JsValue, JsError> {
     let method = interval_method(&options).map_err(js_error)?;
-    let (lambda, data) = checked_call(estimator_name, &input, &params, false).map_err(js_error)?;
-    let out = interval_out(&data.view().map_err(js_error)?, estimator_name, lambda, method).map_err(js_error)?;
+    let (estimator_name, lambda, data, extra) = checked_call(&estimator_name, &input, &params, false).map_err(js_error)?;
+    let out = interval_out_any(&data.view_trusted(), &estimator_name, lambda, &extra.parts(&data), method).map_err(js_error)?;
     to_js(&out)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TuneOut {
+    /// OBP's `best_hyperparam`.
+    best_lambda: f64,
+    /// The candidates, sorted as OBP sorts them.
+    lambdas: Vec<f64>,
+    /// OBP's `estimated_mse_score_dict`, in `lambdas` order (tuningMethod "mse").
+    estimated_mse_scores: Option<Vec<f64>>,
+    /// SLOPE's estimate and confidence width per candidate (tuningMethod "slope").
+    slope: Option<SlopeOut>,
+    /// The estimate at the chosen λ.
+    estimate: f64,
+}
+
+#[derive(Serialize)]
+struct SlopeOut {
+    theta: Vec<f64>,
+    cnf: Vec<f64>,
+}
+
+/// Choose λ for `estimatorName` on this log as OBP's `*Tuning` estimators do:
+/// `params = { lambdas, tuningMethod = "slope", useBiasUpperBound = true, delta = 0.1 }`.
+/// Returns `{ bestLambda, lambdas, estimatedMseScores?, slope?: { theta, cnf }, estimate }`.
+#[wasm_bindgen(js_name = tuneLambda, unchecked_return_type = "TuneResult")]
+pub fn tune_lambda(
+    #[wasm_bindgen(unchecked_param_type = "TunableEstimatorName")] estimator_name: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TuningParams")] params: JsValue,
+) -> std::result::Result<JsValue, JsError> {
+    let run = || -> Result<TuneOut> {
+        let estimator_name = name("estimatorName", &estimator_name)?;
+        let LambdaChoice::Tuned(options) = lambda_param(&Some(params.clone()))? else {
+            return Err(Error::invalid("lambdas", "is required: expected the candidate λ values to choose from"));
+        };
+        let need = Need::for_estimator(&estimator_name, None)?;
+        let data = bandit_data_with(&input, need)?;
+        let view = data.view()?;
+        let t = tune(&estimator_name, &view, &options)?;
+        Ok(TuneOut {
+            best_lambda: t.best_lambda,
+            estimate: est::estimate_policy_value(&estimator_name, &view, Some(t.best_lambda))?,
+            lambdas: t.lambdas,
+            estimated_mse_scores: t.mse_scores,
+            slope: t.slope.map(|s| SlopeOut { theta: s.theta, cnf: s.cnf }),
+        })
+    };
+    to_js(&run().map_err(js_error)?)
 }
 
 /// Weight diagnostics and warnings for an estimator on a log.
 #[wasm_bindgen(js_name = estimateDiagnostics, unchecked_return_type = "EstimateDiagnostics")]
 pub fn estimate_diagnostics(
-    #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+    #[wasm_bindgen(unchecked_param_type = "EstimatorName")] estimator_name: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
 ) -> std::result::Result<JsValue, JsError> {
-    let (lambda, data) = checked_call(estimator_name, &input, &params, true).map_err(js_error)?;
-    to_js(&diagnostics(estimator_name, &data.view().map_err(js_error)?, lambda).map_err(js_error)?)
+    let (estimator_name, lambda, data, extra) = checked_call(&estimator_name, &input, &params, true).map_err(js_error)?;
+    to_js(&diagnostics_any(&estimator_name, &data.view_trusted(), lambda, &extra.parts(&data)).map_err(js_error)?)
 }
 
 #[derive(Serialize)]
@@ -338,40 +575,43 @@ pub(crate) fn summarize_data(
             }
         }
     } else {
-        if !js_sys::Array::is_array(estimators) {
-            return Err(Error::invalid(
-                "estimators",
-                format!("expected an array of estimator names or {{ estimatorName, lambda }}, got {}", describe(estimators)),
-            ));
-        }
-        for (i, e) in js_sys::Array::from(estimators).iter().enumerate() {
-            if let Some(s) = e.as_string() {
-                list.push((s, None));
+        for (i, e) in array_elements("estimators", estimators)?.iter().enumerate() {
+            let at = format!("estimators[{i}]");
+            let (n, lambda) = if e.is_string() {
+                let n = name(&at, e)?;
+                kernel_by_name(&n, None).map_err(|x| x.rename(&at))?;
+                (n, None)
             } else {
-                expect_object(&e, &format!("estimators[{i}]"), "a name or { estimatorName, lambda }")?;
-                check_keys(&e, &format!("estimators[{i}]"), &["estimatorName", "lambda"])?;
-                let name = string("estimatorName", &required(&e, "estimatorName", "an estimator name")?)
-                    .map_err(|x| x.within(&format!("estimators[{i}].")))?;
-                list.push((name, number_field(&e, "lambda")?));
-            }
+                expect_object(e, &at, "an estimator name or { estimatorName, lambda }")?;
+                check_keys(e, &at, &["estimatorName", "lambda"])?;
+                let prefix = format!("{at}.");
+                let read = || -> Result<(String, Option<f64>)> {
+                    let n = name("estimatorName", &required(e, "estimatorName", "an estimator name")?)?;
+                    let lambda = number_field(e, "lambda")?;
+                    kernel_by_name(&n, lambda)?;
+                    Ok((n, lambda))
+                };
+                read().map_err(|x| x.within(&prefix))?
+            };
+            list.push((n, lambda));
         }
     }
-    let (opts, truth) = match options {
-        Some(o) if o.is_object() => {
-            let truth = number_field(o, "groundTruth")?;
-            // Validate the interval options without the extra keys.
-            let copy = js_sys::Object::assign(&js_sys::Object::new(), o.unchecked_ref());
-            for k in std::iter::once(&"groundTruth").chain(extra_keys) {
-                js_sys::Reflect::delete_property(&copy, &JsValue::from_str(k)).ok();
-            }
-            (interval_method(&Some(copy.into()))?, truth)
-        }
-        _ => (interval_method(options)?, None),
+    let truth = match options.as_ref().filter(|o| o.is_object()) {
+        Some(o) => field(o, "groundTruth")?.map(|v| finite("groundTruth", &v)).transpose()?,
+        None => None,
     };
+    let extra: Vec<&str> = std::iter::once("groundTruth").chain(extra_keys.iter().copied()).collect();
+    let opts = interval_method_with(options, &extra)?;
     let mut rows = Vec::new();
     for (name, lambda) in list {
         let iv = interval_out(&view, &name, lambda, opts)?;
-        let d = diagnostics(&name, &view, lambda)?;
+        let mut d = diagnostics(&name, &view, lambda)?;
+        if iv.degenerate_resamples > 0 {
+            d.warnings.push(format!(
+                "{} of the bootstrap resamples had no round with a positive weight, where {} is 0/0; the interval is computed from the others",
+                iv.degenerate_resamples, d.estimator_name
+            ));
+        }
         rows.push(SummaryRow {
             estimator_name: d.estimator_name,
             lambda: d.lambda,
@@ -418,22 +658,22 @@ impl BanditDataHandle {
     #[wasm_bindgen(js_name = estimatePolicyValue)]
     pub fn estimate_policy_value(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<f64, JsError> {
-        let lambda = lambda_param(&params).map_err(js_error)?;
-        est::estimate_policy_value(estimator_name, &self.data.view_trusted(), lambda).map_err(js_error)
+        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &self.data).map_err(js_error)?;
+        est::estimate_policy_value(&estimator_name, &self.data.view_trusted(), lambda).map_err(js_error)
     }
 
     /// See the top-level `estimateRoundRewards`.
     #[wasm_bindgen(js_name = estimateRoundRewards)]
     pub fn estimate_round_rewards(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<Float64Array, JsError> {
-        let lambda = lambda_param(&params).map_err(js_error)?;
-        let rr = est::estimate_round_rewards(estimator_name, &self.data.view_trusted(), lambda).map_err(js_error)?;
+        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &self.data).map_err(js_error)?;
+        let rr = est::estimate_round_rewards(&estimator_name, &self.data.view_trusted(), lambda).map_err(js_error)?;
         Ok(Float64Array::from(&rr[..]))
     }
 
@@ -441,24 +681,24 @@ impl BanditDataHandle {
     #[wasm_bindgen(js_name = estimateInterval, unchecked_return_type = "IntervalResult")]
     pub fn estimate_interval(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
         #[wasm_bindgen(unchecked_param_type = "IntervalOptions")] options: Option<JsValue>,
     ) -> std::result::Result<JsValue, JsError> {
-        let lambda = lambda_param(&params).map_err(js_error)?;
+        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &self.data).map_err(js_error)?;
         let method = interval_method(&options).map_err(js_error)?;
-        to_js(&interval_out(&self.data.view_trusted(), estimator_name, lambda, method).map_err(js_error)?)
+        to_js(&interval_out(&self.data.view_trusted(), &estimator_name, lambda, method).map_err(js_error)?)
     }
 
     /// See the top-level `estimateDiagnostics`.
     #[wasm_bindgen(js_name = estimateDiagnostics, unchecked_return_type = "EstimateDiagnostics")]
     pub fn estimate_diagnostics(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<JsValue, JsError> {
-        let lambda = lambda_param(&params).map_err(js_error)?;
-        to_js(&diagnostics(estimator_name, &self.data.view_trusted(), lambda).map_err(js_error)?)
+        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &self.data).map_err(js_error)?;
+        to_js(&diagnostics(&estimator_name, &self.data.view_trusted(), lambda).map_err(js_error)?)
     }
 }
 
@@ -474,11 +714,20 @@ impl StreamingHandle {
     /// An empty accumulator for a standard estimator.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<StreamingHandle, JsError> {
-        let lambda = lambda_param(&params).map_err(js_error)?;
-        Ok(StreamingHandle { inner: StreamingEstimator::new(estimator_name, lambda).map_err(js_error)? })
+        let run = || -> Result<StreamingEstimator> {
+            let estimator_name = name("estimatorName", &estimator_name)?;
+            let LambdaChoice::Fixed(lambda) = lambda_param(&params)? else {
+                return Err(Error::invalid(
+                    "lambdas",
+                    "tuning λ needs the whole log; a streaming estimator takes a fixed `lambda` (tune it with tuneLambda first)",
+                ));
+            };
+            StreamingEstimator::new(&estimator_name, lambda)
+        };
+        Ok(StreamingHandle { inner: run().map_err(js_error)? })
     }
 
     /// Add every round of a (validated) bandit input.
@@ -496,21 +745,30 @@ impl StreamingHandle {
     #[wasm_bindgen(js_name = addRound)]
     pub fn add_round(
         &mut self,
-        reward: f64,
-        pscore: f64,
-        pi_e: f64,
-        q_logged: Option<f64>,
-        dm: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "number")] reward: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] pscore: JsValue,
+        #[wasm_bindgen(js_name = piE, unchecked_param_type = "number")] pi_e: JsValue,
+        #[wasm_bindgen(js_name = qLogged, unchecked_param_type = "number | undefined")] q_logged: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] dm: JsValue,
     ) -> std::result::Result<(), JsError> {
         let check = |name: &str, ok: bool, want: &str, x: f64| {
             if ok { Ok(()) } else { Err(js_error(Error::invalid(name, format!("expected {want}, got {x}")))) }
         };
-        check("reward", reward.is_finite(), "a finite number", reward)?;
-        check("pscore", pscore > 0.0 && pscore <= 1.0, "a probability in (0, 1]", pscore)?;
+        let reward = finite("reward", &reward).map_err(js_error)?;
+        let pscore = number("pscore", &pscore).map_err(js_error)?;
+        let pi_e = number("piE", &pi_e).map_err(js_error)?;
+        let q_logged = opt_finite("qLogged", &q_logged).map_err(js_error)?;
+        let dm = opt_finite("dm", &dm).map_err(js_error)?;
+        check(
+            "pscore",
+            (crate::estimators::input::MIN_PSCORE..=1.0).contains(&pscore),
+            "a probability in (0, 1] (not subnormal)",
+            pscore,
+        )?;
         check("piE", (0.0..=1.0).contains(&pi_e), "a probability in [0, 1]", pi_e)?;
         let needs = self.inner.kernel().needs_reward_model();
         let (q, d) = match (q_logged, dm) {
-            (Some(q), Some(d)) if q.is_finite() && d.is_finite() => (q, d),
+            (Some(q), Some(d)) => (q, d),
             _ if needs => {
                 return Err(js_error(Error::invalid(
                     "qLogged",
@@ -548,8 +806,12 @@ impl StreamingHandle {
 
     /// Normal interval (default α = 0.05).
     #[wasm_bindgen(unchecked_return_type = "{ mean: number; lower: number; upper: number }")]
-    pub fn interval(&self, alpha: Option<f64>) -> std::result::Result<JsValue, JsError> {
-        let iv = self.inner.interval(alpha.unwrap_or(0.05)).map_err(js_error)?;
+    pub fn interval(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] alpha: JsValue,
+    ) -> std::result::Result<JsValue, JsError> {
+        let alpha = opt_finite("alpha", &alpha).map_err(js_error)?.unwrap_or(0.05);
+        let iv = self.inner.interval(alpha).map_err(js_error)?;
         to_js(&IntervalTriple { mean: iv.mean, lower: iv.lower, upper: iv.upper })
     }
 
@@ -564,9 +826,11 @@ impl StreamingHandle {
     pub fn from_state(
         #[wasm_bindgen(unchecked_param_type = "StreamingState")] state: JsValue,
     ) -> std::result::Result<StreamingHandle, JsError> {
-        let s: StreamingState = serde_wasm_bindgen::from_value(state)
-            .map_err(|e| js_error(Error::invalid("state", format!("expected the object returned by state(): {e}"))))?;
-        Ok(StreamingHandle { inner: StreamingEstimator::from_state(&s).map_err(js_error)? })
+        let run = || -> Result<StreamingEstimator> {
+            let s = StreamingState::from_value(&config_value(&state, "state")?)?;
+            StreamingEstimator::from_state(&s)
+        };
+        Ok(StreamingHandle { inner: run().map_err(js_error)? })
     }
 }
 
@@ -624,21 +888,31 @@ fn slate_arrays(input: &JsValue) -> Result<SlateArrays> {
     for (slot, key) in f.iter_mut().zip(keys) {
         *slot = field(input, key)?.map(|v| f64_vec(key, &v)).transpose()?;
     }
+    let reward = f64_vec("reward", &required(input, "reward", "the reward of each slot")?)?;
+    let len_list = integer_field(input, "lenList", None, MAX_INT)?
+        .ok_or_else(|| Error::invalid("lenList", "is required: expected the slate length (a positive integer)"))?
+        as usize;
+    if let Some(n) = integer_field(input, "nRounds", None, MAX_INT)? {
+        if (n as usize).checked_mul(len_list) != Some(reward.len()) {
+            return Err(Error::invalid(
+                "nRounds",
+                format!("is {n}, but `reward` has {} slots, which is not nRounds × lenList ({len_list})", reward.len()),
+            ));
+        }
+    }
     Ok(SlateArrays {
         slate_id: index_vec("slateId", &required(input, "slateId", "the slate of each slot")?)?,
         position: index_vec("position", &required(input, "position", "the position of each slot")?)?,
-        reward: f64_vec("reward", &required(input, "reward", "the reward of each slot")?)?,
-        len_list: integer_field(input, "lenList", None, MAX_INT)?
-            .ok_or_else(|| Error::invalid("lenList", "is required: expected the slate length (a positive integer)"))?
-            as usize,
+        reward,
+        len_list,
         f,
         action: field(input, "action")?.map(|v| index_vec("action", &v)).transpose()?,
         n_unique_action: integer_field(input, "nUniqueAction", None, MAX_INT)?.map(|x| x as usize),
     })
 }
 
-fn prepared_slate(name: &str, input: &JsValue, params: &Option<JsValue>) -> Result<PreparedSlateEstimate> {
-    let est = SlateEstimator::by_name(name)?;
+fn prepared_slate(estimator_name: &JsValue, input: &JsValue, params: &Option<JsValue>) -> Result<PreparedSlateEstimate> {
+    let est = SlateEstimator::by_name(&name("estimatorName", estimator_name)?)?;
     if let Some(params) = params.as_ref().filter(|p| !p.is_undefined() && !p.is_null()) {
         expect_object(params, "params", "an object (slate estimators take no parameters)")?;
         check_keys(params, "params", &[])?;
@@ -670,35 +944,35 @@ fn prepared_slate(name: &str, input: &JsValue, params: &Option<JsValue>) -> Resu
 /// Estimate a ranking policy's expected total reward per slate with a slate estimator.
 #[wasm_bindgen(js_name = estimateSlatePolicyValue)]
 pub fn estimate_slate_policy_value(
-    #[wasm_bindgen(unchecked_param_type = "SlateEstimatorName")] estimator_name: &str,
+    #[wasm_bindgen(unchecked_param_type = "SlateEstimatorName")] estimator_name: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SlateInput")] slate_input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "{}")] params: Option<JsValue>,
 ) -> std::result::Result<f64, JsError> {
-    Ok(prepared_slate(estimator_name, &slate_input, &params).map_err(js_error)?.value())
+    Ok(prepared_slate(&estimator_name, &slate_input, &params).map_err(js_error)?.value())
 }
 
 /// Slot-level values of a slate estimator (their sum over slots / number of slates is the estimate).
 #[wasm_bindgen(js_name = estimateSlateRoundRewards)]
 pub fn estimate_slate_round_rewards(
-    #[wasm_bindgen(unchecked_param_type = "SlateEstimatorName")] estimator_name: &str,
+    #[wasm_bindgen(unchecked_param_type = "SlateEstimatorName")] estimator_name: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SlateInput")] slate_input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "{}")] params: Option<JsValue>,
 ) -> std::result::Result<Float64Array, JsError> {
-    let p = prepared_slate(estimator_name, &slate_input, &params).map_err(js_error)?;
+    let p = prepared_slate(&estimator_name, &slate_input, &params).map_err(js_error)?;
     Ok(Float64Array::from(p.round_rewards()))
 }
 
 /// An interval for a slate estimate (bootstrap over slates by default).
 #[wasm_bindgen(js_name = estimateSlateInterval, unchecked_return_type = "IntervalResult")]
 pub fn estimate_slate_interval(
-    #[wasm_bindgen(unchecked_param_type = "SlateEstimatorName")] estimator_name: &str,
+    #[wasm_bindgen(unchecked_param_type = "SlateEstimatorName")] estimator_name: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SlateInput")] slate_input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "{}")] params: Option<JsValue>,
     #[wasm_bindgen(unchecked_param_type = "IntervalOptions")] options: Option<JsValue>,
 ) -> std::result::Result<JsValue, JsError> {
     let run = || -> Result<IntervalOut> {
         let method = interval_method(&options)?;
-        let p = prepared_slate(estimator_name, &slate_input, &params)?;
+        let p = prepared_slate(&estimator_name, &slate_input, &params)?;
         let iv = match method {
             IntervalMethod::Bootstrap(o) => p.bootstrap(&o)?,
             IntervalMethod::ObpBootstrap(o) => p.bootstrap_obp(&o)?,
@@ -714,6 +988,7 @@ pub fn estimate_slate_interval(
             estimate: p.value(),
             method: method_name(&method),
             alpha: alpha_of(&method),
+            degenerate_resamples: iv.degenerate_resamples,
         })
     };
     to_js(&run().map_err(js_error)?)

@@ -2,7 +2,7 @@
 //! metrics, the creator loop, preference elicitation and the causal graph.
 
 use super::convert::*;
-use super::world::{WorldHandle, config_value};
+use super::world::WorldHandle;
 use crate::causal::{Adjust, Scm};
 use crate::config::Obj;
 use crate::elicit::{ElicitConfig, Elicitation, Strategy};
@@ -29,8 +29,8 @@ fn policy_of(world: &World, v: &JsValue, name: &str) -> Result<Policy> {
 #[wasm_bindgen(js_class = World)]
 impl WorldHandle {
     /// Explicit ratings with their exact observation propensities:
-    /// `{ mode: "self-selected", perUser = 10, chooser = softmax(β=2), seed }` (users rate what they
-    /// chose, extremes more often) or `{ mode: "random", perUser = 5, seed }` (a random survey).
+    /// `{ mode: "self-selected", perUser = 10 (at most nItems), chooser = softmax(β=2), seed }` (users rate what they
+    /// chose, extremes more often) or `{ mode: "random", perUser = 5 (at most nItems), seed }` (a random survey).
     /// Returns `{ user, item, rating, propensity }`.
     #[wasm_bindgen(
         unchecked_return_type = "{ user: Int32Array; item: Int32Array; rating: Int32Array; propensity: Float64Array }"
@@ -49,11 +49,11 @@ impl WorldHandle {
             let mode = o.choice("mode", "self-selected", &["self-selected", "random"])?;
             let seed = o.seed("seed", 0)?;
             let r = if mode == "random" {
-                let k = o.integer("perUser", 5, 1, w.n_items() as u64)? as usize;
+                let k = o.integer("perUser", 5.min(w.n_items() as u64), 1, w.n_items() as u64)? as usize;
                 o.finish_with(&["mode", "perUser", "seed"])?;
                 crate::world::ratings::random_set(w, k, seed)?
             } else {
-                let k = o.number("perUser", 10.0, 0.01, w.n_items() as f64)?;
+                let k = o.number("perUser", 10f64.min(w.n_items() as f64), 0.01, w.n_items() as f64)?;
                 let chooser = match o.get("chooser") {
                     Some(c) => Policy::from_value(w, c, "options.chooser")?,
                     None => Policy::compile(
@@ -120,10 +120,7 @@ impl WorldHandle {
         }
         let run = || -> Result<Vec<Row>> {
             let p = policy_of(self.world(), &policy, "policy")?;
-            let v = match &options {
-                Some(o) => config_value(o, "options")?,
-                None => crate::config::Value::Null,
-            };
+            let v = opt_config(&options, "options")?;
             let o = Obj::new(&v, "options")?;
             let rounds = o.integer("rounds", 10, 0, 1000)? as usize;
             let threshold = o.number("threshold", 0.2, 0.0, 1.0)?;
@@ -146,12 +143,12 @@ impl WorldHandle {
     /// `{ strategy, options = 3, choiceSharpness = 2, particles = 1000, nUsers = 100, nQuestions = 6,
     /// topN = 10, seed }` → `{ mean, se }` (Float64Arrays over 0…nQuestions answers).
     #[wasm_bindgen(js_name = simulateElicitation, unchecked_return_type = "{ mean: Float64Array; se: Float64Array }")]
-    pub fn simulate_elicitation(&self, options: JsValue) -> JsResult<JsValue> {
+    pub fn simulate_elicitation(&self, options: Option<JsValue>) -> JsResult<JsValue> {
         let run = || -> Result<Object> {
-            let v = config_value(&options, "options")?;
+            let v = opt_config(&options, "options")?;
             let o = Obj::new(&v, "options")?;
             let strategy = Strategy::by_name(o.choice("strategy", "adaptive", &["random", "popular", "adaptive"])?)?;
-            let config = elicit_config(&o)?;
+            let config = elicit_config(&o, self.world())?;
             let n_users = o.integer("nUsers", 100.min(self.world().n_users() as u64), 1, self.world().n_users() as u64)? as usize;
             let nq = o.integer("nQuestions", 6, 0, 50)? as usize;
             let top_n = o.integer("topN", 10.min(self.world().n_items() as u64), 1, self.world().n_items() as u64)? as usize;
@@ -168,12 +165,14 @@ impl WorldHandle {
 
     /// Mean true relevance of `items` for user `user` (how good these recommendations are for them).
     #[wasm_bindgen(js_name = recommendationQuality)]
-    pub fn recommendation_quality(&self, user: usize, items: JsValue) -> JsResult<f64> {
+    pub fn recommendation_quality(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] user: JsValue,
+        items: JsValue,
+    ) -> JsResult<f64> {
         let run = || -> Result<f64> {
             let w = self.world();
-            if user >= w.n_users() {
-                return Err(Error::invalid("user", format!("expected 0 ≤ user < nUsers ({}), got {user}", w.n_users())));
-            }
+            let user = index("user", &user, w.n_users(), "nUsers")?;
             let items = index_vec("items", &items)?;
             check_items(w, &items)?;
             Ok(crate::elicit::quality(w, user, &items.iter().map(|&i| i as usize).collect::<Vec<_>>()))
@@ -184,8 +183,13 @@ impl WorldHandle {
     /// The top `n` items for a taste vector (nTopics values) under the world's relevance model
     /// (what an elicitation recommends for its belief's mean taste).
     #[wasm_bindgen(js_name = recommendForTaste)]
-    pub fn recommend_for_taste(&self, taste: JsValue, n: usize) -> JsResult<Int32Array> {
+    pub fn recommend_for_taste(
+        &self,
+        taste: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
+    ) -> JsResult<Int32Array> {
         let w = self.world();
+        let n = integer("n", &n, 1e9).map_err(js_error)? as usize;
         let t = f64_vec("taste", &taste).map_err(js_error)?;
         if t.len() != w.config().n_topics || t.iter().any(|x| !x.is_finite()) {
             return Err(js_error(Error::invalid(
@@ -201,12 +205,10 @@ impl WorldHandle {
 
     /// A user's latent tastes (nTopics values), for teaching.
     #[wasm_bindgen(js_name = userTaste)]
-    pub fn user_taste(&self, user: usize) -> JsResult<Float64Array> {
+    pub fn user_taste(&self, #[wasm_bindgen(unchecked_param_type = "number")] user: JsValue) -> JsResult<Float64Array> {
         let w = self.world();
         let t = w.config().n_topics;
-        if user >= w.n_users() {
-            return Err(js_error(Error::invalid("user", format!("expected 0 ≤ user < nUsers ({}), got {user}", w.n_users()))));
-        }
+        let user = index("user", &user, w.n_users(), "nUsers").map_err(js_error)?;
         Ok(Float64Array::from(&w.user_taste()[user * t..(user + 1) * t]))
     }
 }
@@ -218,10 +220,11 @@ fn check_items(w: &World, items: &[u32]) -> Result<()> {
     Ok(())
 }
 
-fn elicit_config(o: &Obj<'_>) -> Result<ElicitConfig> {
+/// Elicitation settings; `options` defaults to 3, or every topic of a world with fewer.
+fn elicit_config(o: &Obj<'_>, world: &crate::world::World) -> Result<ElicitConfig> {
     let d = ElicitConfig::default();
     Ok(ElicitConfig {
-        options: o.integer("options", d.options as u64, 2, 64)? as usize,
+        options: o.integer("options", d.options.min(world.config().n_topics) as u64, 2, 64)? as usize,
         choice_sharpness: o.number("choiceSharpness", d.choice_sharpness, 0.01, 20.0)?,
         particles: o.integer("particles", d.particles as u64, 10, 100_000)? as usize,
     })
@@ -240,12 +243,9 @@ impl ElicitationHandle {
     #[wasm_bindgen(constructor)]
     pub fn new(world: &WorldHandle, options: Option<JsValue>) -> JsResult<ElicitationHandle> {
         let run = || -> Result<ElicitationHandle> {
-            let v = match &options {
-                Some(o) => config_value(o, "options")?,
-                None => crate::config::Value::Null,
-            };
+            let v = opt_config(&options, "options")?;
             let o = Obj::new(&v, "options")?;
-            let config = elicit_config(&o)?;
+            let config = elicit_config(&o, world.world())?;
             let seed = o.seed("seed", 0)?;
             o.finish_with(&["options", "choiceSharpness", "particles", "seed"])?;
             Ok(ElicitationHandle { world: world.world_arc(), inner: Elicitation::new(world.world(), config, seed)? })
@@ -259,14 +259,23 @@ impl ElicitationHandle {
     }
     /// The topics to show next under `strategy` ("random", "popular", "adaptive").
     #[wasm_bindgen(js_name = nextQuestion)]
-    pub fn next_question(&mut self, strategy: &str) -> JsResult<Int32Array> {
-        let s = Strategy::by_name(strategy).map_err(js_error)?;
+    pub fn next_question(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "\"random\" | \"popular\" | \"adaptive\"")] strategy: JsValue,
+    ) -> JsResult<Int32Array> {
+        let s = name("strategy", &strategy).and_then(|n| Strategy::by_name(&n)).map_err(js_error)?;
         Ok(ints(self.inner.next_question(s).into_iter().map(|x| x as i32)))
     }
     /// The user picked `choice` among `question`.
-    pub fn answer(&mut self, question: JsValue, choice: u32) -> JsResult<()> {
+    pub fn answer(
+        &mut self,
+        question: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] choice: JsValue,
+    ) -> JsResult<()> {
         let q = index_vec("question", &question).map_err(js_error)?;
-        self.inner.answer(&q.iter().map(|&x| x as usize).collect::<Vec<_>>(), choice as usize).map_err(js_error)
+        // the chosen topic (one of `question`; the core checks which)
+        let choice = integer("choice", &choice, u32::MAX as f64).map_err(js_error)? as usize;
+        self.inner.answer(&q.iter().map(|&x| x as usize).collect::<Vec<_>>(), choice).map_err(js_error)
     }
     /// Expected information gain of a question (nats).
     #[wasm_bindgen(js_name = informationGain)]
@@ -284,7 +293,8 @@ impl ElicitationHandle {
         Float64Array::from(&self.inner.mean_taste()[..])
     }
     /// The top `n` items for the current belief.
-    pub fn recommend(&self, n: usize) -> JsResult<Int32Array> {
+    pub fn recommend(&self, #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue) -> JsResult<Int32Array> {
+        let n = integer("n", &n, 1e9).map_err(js_error)? as usize;
         if n == 0 || n > self.world.n_items() {
             return Err(js_error(Error::invalid("n", format!("expected 1 ≤ n ≤ nItems ({}), got {n}", self.world.n_items()))));
         }
@@ -308,10 +318,7 @@ struct CausalOut {
 #[wasm_bindgen(js_name = causalTruth, unchecked_return_type = "{ doExposed: number; doNotExposed: number; observedExposed: number; observedNotExposed: number }")]
 pub fn causal_truth(model: Option<JsValue>) -> JsResult<JsValue> {
     let run = || -> Result<CausalOut> {
-        let v = match &model {
-            Some(m) => config_value(m, "model")?,
-            None => crate::config::Value::Null,
-        };
+        let v = opt_config(&model, "model")?;
         let s = Scm::from_value(&v)?;
         Ok(CausalOut {
             do_exposed: s.interventional(1),
@@ -330,15 +337,9 @@ pub fn causal_truth(model: Option<JsValue>) -> JsResult<JsValue> {
 #[wasm_bindgen(js_name = causalEstimate)]
 pub fn causal_estimate(model: Option<JsValue>, options: Option<JsValue>) -> JsResult<JsValue> {
     let run = || -> Result<Object> {
-        let mv = match &model {
-            Some(m) => config_value(m, "model")?,
-            None => crate::config::Value::Null,
-        };
+        let mv = opt_config(&model, "model")?;
         let s = Scm::from_value(&mv)?;
-        let ov = match &options {
-            Some(o) => config_value(o, "options")?,
-            None => crate::config::Value::Null,
-        };
+        let ov = opt_config(&options, "options")?;
         let o = Obj::new(&ov, "options")?;
         let n = o.integer("n", 1000, 1, 10_000_000)? as usize;
         let seed = o.seed("seed", 0)?;

@@ -5,10 +5,14 @@
 mod convert;
 mod estimators;
 mod extras;
+mod lessons;
+mod workbench;
 mod world;
 
 pub use estimators::*;
 pub use extras::*;
+pub use lessons::*;
+pub use workbench::*;
 pub use world::*;
 
 use wasm_bindgen::prelude::*;
@@ -25,14 +29,13 @@ pub fn version() -> String {
 /// The first `n` 64-bit outputs of receval's generator for `seed`, as decimal strings: the same
 /// natively, in node and in every browser (what the determinism tests compare).
 #[wasm_bindgen(js_name = seededDraws)]
-pub fn seeded_draws(seed: f64, n: u32) -> Result<Vec<String>, JsError> {
-    if !(seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0) {
-        return Err(JsError::new(&format!("`seed`: expected a non-negative safe integer, got {seed}")));
-    }
-    if n > 1_000_000 {
-        return Err(JsError::new(&format!("`n`: expected at most 1000000 draws, got {n}")));
-    }
-    let mut rng = crate::rng::Rng::new(seed as u64);
+pub fn seeded_draws(
+    #[wasm_bindgen(unchecked_param_type = "number")] seed: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
+) -> Result<Vec<String>, JsError> {
+    let seed = convert::integer("seed", &seed, 9_007_199_254_740_991.0).map_err(convert::js_error)?;
+    let n = convert::integer("n", &n, 1_000_000.0).map_err(convert::js_error)?;
+    let mut rng = crate::rng::Rng::new(seed);
     Ok((0..n).map(|_| rng.next_u64().to_string()).collect())
 }
 

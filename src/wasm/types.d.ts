@@ -1,5 +1,11 @@
 /** OBP's standard estimator names. */
 export type StandardEstimatorName = "dm" | "ipw" | "snipw" | "dr" | "sndr" | "switch-dr" | "dr-os" | "sg-ipw" | "sg-dr" | "rm";
+/** OBP 0.5.7's embedding estimators (large action spaces; need actionEmbed, pEA, nCatPerDim, piB). */
+export type EmbedEstimatorName = "mipw" | "snmipw";
+/** OBP 0.5.7's multiple-logger estimators (need stratumIdx, and pscoreAvg for the balanced ones). */
+export type MultiEstimatorName = "multi_ipw" | "multi_bal_ipw" | "multi_weighted_ipw" | "multi_dr" | "multi_bal_dr" | "multi_weighted_dr";
+/** Every estimator that takes a BanditInput. */
+export type EstimatorName = StandardEstimatorName | EmbedEstimatorName | MultiEstimatorName;
 /** Slate estimator names (OBP's plus the pseudoinverse `pi`). */
 export type SlateEstimatorName = "sips" | "iips" | "rips" | "snsips" | "sniips" | "snrips" | "cascade-dr" | "pi";
 type Floats = Float64Array | ArrayLike<number>;
@@ -26,13 +32,39 @@ export interface BanditInput {
   lenList?: number;
   /** Optional; must equal reward.length when given. */
   nRounds?: number;
+  /** mipw, snmipw: the logged action's embedding per round, flat nRounds × dimEmbed (OBP's action_embed). */
+  actionEmbed?: Indices;
+  /** mipw, snmipw: p(e_d = c | a), flat nActions × nCatPerDim × dimEmbed (OBP's p_e_a). */
+  pEA?: Floats;
+  /** mipw, snmipw: categories per embedding dimension. */
+  nCatPerDim?: number;
+  /** multi_*: the logger (stratum) of each round, 0..K with every stratum present. */
+  stratumIdx?: Indices;
+  /** multi_bal_*: the propensity of the mixture of loggers (OBP's pscore_avg); `pscore` is each round's own logger's. */
+  pscoreAvg?: Floats;
   /** Accepted and ignored, so that OBP-shaped objects pass. */
   context?: unknown;
   actionContext?: unknown;
 }
 
 /** OBP's lambda_: clipping (ipw, dr), switching threshold (switch-dr), shrinkage (dr-os) or sub-Gaussian λ ∈ [0, 1] (sg-*). */
-export interface EstimatorParams { lambda?: number }
+export type EstimatorParams = { lambda?: number } | TuningParams;
+/** The estimators whose λ can be tuned (OBP's *Tuning classes). */
+export type TunableEstimatorName = "ipw" | "dr" | "switch-dr" | "dr-os" | "sg-ipw" | "sg-dr";
+/** Tune λ on the data as OBP's *Tuning estimators do: SLOPE (default) or the estimated MSE. `lambdas` may contain Infinity (not for sg-*). */
+export interface TuningParams { lambdas: number[]; tuningMethod?: "slope" | "mse"; useBiasUpperBound?: boolean; delta?: number }
+export interface TuneResult {
+  /** OBP's best_hyperparam. */
+  bestLambda: number;
+  /** The candidates, sorted as OBP sorts them (descending for ipw, dr, switch-dr; ascending otherwise). */
+  lambdas: number[];
+  /** OBP's estimated_mse_score_dict, in `lambdas` order (tuningMethod "mse"). */
+  estimatedMseScores?: number[];
+  /** SLOPE's estimate and confidence width per candidate (tuningMethod "slope"). */
+  slope?: { theta: number[]; cnf: number[] };
+  /** The estimate at bestLambda. */
+  estimate: number;
+}
 
 export interface IntervalOptions {
   /** Significance level; default 0.05 (a 95% interval). */
@@ -60,6 +92,8 @@ export interface IntervalResult {
   estimate: number;
   method: string;
   alpha: number;
+  /** Bootstrap resamples on which a self-normalized estimator was undefined (every weight 0: 0/0), left out. */
+  degenerateResamples: number;
 }
 
 export interface EstimateDiagnostics {
@@ -118,12 +152,13 @@ export interface SlateInput {
   /** Item of each slot (cascade-dr, pi). */
   action?: Indices;
   nUniqueAction?: number;
-  /** cascade-dr: reward model, flat nSlates × lenList × nUniqueAction. */
+  /** cascade-dr: reward model q̂ₖ(x, logged items above, a): the expected reward from slot k to the end of the list (what Cascade-DR needs to be doubly robust; `log.slateInput(target, { rewardModel })` gives the exact one or a fitted one), flat nSlates × lenList × nUniqueAction. */
   qHat?: Floats;
   /** cascade-dr: π_e(a | x, logged prefix) per position, flat nSlates × lenList × nUniqueAction. */
   evaluationPolicyActionDist?: Floats;
   /** pi: π_e's marginal probability of each item at each position, flat nSlates × lenList × nUniqueAction. */
   evaluationPolicyItemPositionDist?: Floats;
+  /** The number of slates (checked: nRounds × lenList slots). */
   nRounds?: number;
 }
 
@@ -163,7 +198,7 @@ export type PolicyConfig =
   | { kind: "uniform" }
   | { kind: "softmax"; beta: number; score?: ScoreConfig }
   | { kind: "greedy"; score?: ScoreConfig }
-  | { kind: "top-k"; k: number; score?: ScoreConfig }
+  | { kind: "top-k"; /** default: 10, or every item of a smaller catalog */ k?: number; score?: ScoreConfig }
   | { kind: "popularity"; power?: number }
   | { kind: "epsilon-greedy"; epsilon: number; base: PolicyConfig }
   | { kind: "mixture"; components: { weight: number; policy: PolicyConfig }[] }
@@ -173,8 +208,9 @@ export interface CollectOptions { nRounds: number; seed?: number; lenList?: numb
 
 export type RewardModelConfig =
   | { kind?: "true"; misspecification?: number; bias?: number; noise?: number; seed?: number }
-  | { kind: "tabular"; smoothing?: number }
-  | { kind: "ridge"; lambda?: number };
+  | { kind: "tabular"; smoothing?: number; nFolds?: number; foldSeed?: number }
+  | { kind: "ridge"; lambda?: number; nFolds?: number; foldSeed?: number };
+/** `nFolds` > 1 cross-fits a model fitted on the log (OBP's fit_predict(n_folds)): each round's q̂ comes from a model fitted on the other folds. */
 
 export type RecommenderConfig =
   | { kind?: "mf"; factors?: number; epochs?: number; learningRate?: number; regularization?: number; weighting?: "none" | "ipw"; clip?: number; seed?: number }
@@ -208,6 +244,8 @@ export interface LabSummary {
   estimatorName: string;
   lambda?: number;
   component?: number;
+  /** Replicates on which the estimator failed (NaN): left out of mean, sd and RMSE, counted as coverage misses. */
+  failed: number;
   mean: number;
   bias: number;
   sd: number;

@@ -1,7 +1,7 @@
 //! JS bindings of the simulated world, its logs and the lab.
 
+pub(crate) use super::convert::config_value;
 use super::convert::*;
-use crate::config::Value;
 use crate::error::{Error, Result};
 use crate::lab::{Lab, Scenario};
 use crate::world::{CollectOptions, Log, Policy, PolicySpec, RecommenderSpec, RewardModelSpec, Signal, World};
@@ -11,22 +11,6 @@ use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 type JsResult<T> = std::result::Result<T, JsError>;
-
-/// A JS value as a config tree. `undefined`/`null` read as an empty object.
-pub(crate) fn config_value(v: &JsValue, name: &str) -> Result<Value> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(Value::Null);
-    }
-    serde_wasm_bindgen::from_value::<Value>(v.clone())
-        .map_err(|e| Error::invalid(name, format!("could not be read as a JSON-like value: {e}")))
-}
-
-fn opt_config(v: &Option<JsValue>, name: &str) -> Result<Value> {
-    match v {
-        Some(v) => config_value(v, name),
-        None => Ok(Value::Null),
-    }
-}
 
 fn compile(world: &World, policy: &JsValue, name: &str) -> Result<Policy> {
     if policy.is_undefined() || policy.is_null() {
@@ -125,7 +109,8 @@ impl WorldHandle {
     }
 
     /// Expected total reward per round of a ranking policy: `{ value, standardError, exact, nRounds }`
-    /// (options: `{ lenList, reward, mcRounds = 200000, seed }`; exact when tractable).
+    /// (options: `{ lenList, reward, mcRounds = 200000 (at most 10⁷), seed }`; exact when tractable, else
+    /// Monte Carlo over rankings drawn from the policy, each valued exactly).
     #[wasm_bindgen(js_name = rankingValue, unchecked_return_type = "{ value: number; standardError: number; exact: boolean; nRounds: number }")]
     pub fn ranking_value(
         &self,
@@ -151,7 +136,7 @@ impl WorldHandle {
                 .map(|s| Signal::by_name(s, "options.reward"))
                 .transpose()?
                 .unwrap_or(self.world.config().reward);
-            let mc = o.integer("mcRounds", 200_000, 1, 100_000_000)? as usize;
+            let mc = o.integer("mcRounds", 200_000, 1, 10_000_000)? as usize;
             let seed = o.seed("seed", 0)?;
             o.finish_with(&["lenList", "reward", "mcRounds", "seed"])?;
             let r = self.world.ranking_value(&p, len, signal, mc, seed)?;
@@ -176,8 +161,9 @@ impl WorldHandle {
 
     /// Examination probability of position k (0-based) under the position-based model
     /// ((1/(k+1))^η); for the cascade only position 0 is known in advance (1), later ones are NaN.
-    pub fn examination(&self, k: usize) -> f64 {
-        self.world.examination(k)
+    pub fn examination(&self, #[wasm_bindgen(unchecked_param_type = "number")] k: JsValue) -> JsResult<f64> {
+        let k = integer("k", &k, 1e9).map_err(js_error)?;
+        Ok(self.world.examination(k as usize))
     }
 
     /// The world's position-bias model: "pbm" or "cascade".
@@ -204,12 +190,14 @@ impl WorldHandle {
     pub fn position_probabilities(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PolicyConfig")] policy: JsValue,
-        user: usize,
-        len_list: usize,
+        #[wasm_bindgen(unchecked_param_type = "number")] user: JsValue,
+        #[wasm_bindgen(js_name = lenList, unchecked_param_type = "number")] len_list: JsValue,
     ) -> JsResult<Float64Array> {
         let run = || -> Result<Vec<f64>> {
-            if user >= self.world.n_users() {
-                return Err(Error::invalid("user", format!("expected 0 ≤ user < nUsers ({}), got {user}", self.world.n_users())));
+            let user = index("user", &user, self.world.n_users(), "nUsers")?;
+            let len_list = integer("lenList", &len_list, self.world.n_items() as f64)? as usize;
+            if len_list == 0 {
+                return Err(Error::invalid("lenList", "expected 1 ≤ lenList ≤ nItems, got 0"));
             }
             compile(&self.world, &policy, "policy")?.marginals(user, len_list)
         };
@@ -223,8 +211,11 @@ impl WorldHandle {
 
     /// E[signal | examined] for every user and item (averaged over intents), nUsers × nItems.
     #[wasm_bindgen(js_name = expectedSignal)]
-    pub fn expected_signal(&self, #[wasm_bindgen(unchecked_param_type = "SignalName")] signal: &str) -> JsResult<Float64Array> {
-        let s = Signal::by_name(signal, "signal").map_err(js_error)?;
+    pub fn expected_signal(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SignalName")] signal: JsValue,
+    ) -> JsResult<Float64Array> {
+        let s = name("signal", &signal).and_then(|n| Signal::by_name(&n, "signal")).map_err(js_error)?;
         Ok(f64_array(&self.world.expected_signal_table(s)))
     }
 
@@ -288,9 +279,14 @@ impl WorldHandle {
 
     /// Register scores computed elsewhere (nUsers × nItems) as `model:NAME` for policies.
     #[wasm_bindgen(js_name = addModel)]
-    pub fn add_model(&mut self, name: &str, scores: JsValue) -> JsResult<()> {
+    pub fn add_model(
+        &mut self,
+        #[wasm_bindgen(js_name = name, unchecked_param_type = "string")] model_name: JsValue,
+        scores: JsValue,
+    ) -> JsResult<()> {
+        let model_name = name("name", &model_name).map_err(js_error)?;
         let s = f64_vec("scores", &scores).map_err(js_error)?;
-        self.world.add_model(name, s).map_err(js_error)
+        self.world.add_model(&model_name, s).map_err(js_error)
     }
 
     /// Fit a recommender on a log and register its scores as `model:NAME` for policies; returns
@@ -298,17 +294,18 @@ impl WorldHandle {
     #[wasm_bindgen(js_name = fitRecommender)]
     pub fn fit_recommender(
         &mut self,
-        name: &str,
+        #[wasm_bindgen(js_name = name, unchecked_param_type = "string")] model_name: JsValue,
         log: &LogHandle,
         #[wasm_bindgen(unchecked_param_type = "RecommenderConfig")] spec: Option<JsValue>,
     ) -> JsResult<Float64Array> {
         let run = |world: &mut Arc<World>| -> Result<Vec<f64>> {
+            let model_name = name("name", &model_name)?;
             let spec = RecommenderSpec::from_value(&opt_config(&spec, "spec")?, "spec")?;
             if log.log.world().n_users() != world.n_users() || log.log.world().n_items() != world.n_items() {
                 return Err(Error::invalid("log", "expected a log collected from this world"));
             }
             let scores = spec.fit(&log.log)?;
-            world.add_model(name, scores.clone())?;
+            world.add_model(&model_name, scores.clone())?;
             Ok(scores)
         };
         Ok(f64_array(&run(&mut self.world).map_err(js_error)?))
@@ -417,8 +414,12 @@ impl LogHandle {
         f64_array(&self.log.rating)
     }
     /// A signal's column.
-    pub fn signal(&self, #[wasm_bindgen(unchecked_param_type = "SignalName")] name: &str) -> JsResult<Float64Array> {
-        Ok(f64_array(self.log.signal(Signal::by_name(name, "name").map_err(js_error)?)))
+    pub fn signal(
+        &self,
+        #[wasm_bindgen(js_name = name, unchecked_param_type = "SignalName")] signal: JsValue,
+    ) -> JsResult<Float64Array> {
+        let s = name("name", &signal).and_then(|n| Signal::by_name(&n, "name")).map_err(js_error)?;
+        Ok(f64_array(self.log.signal(s)))
     }
     /// The same log with rewards computed elsewhere (one finite number per row).
     #[wasm_bindgen(js_name = withRewardValues)]
@@ -433,8 +434,11 @@ impl LogHandle {
     }
     /// The same log with another signal as the reward.
     #[wasm_bindgen(js_name = withReward)]
-    pub fn with_reward(&self, #[wasm_bindgen(unchecked_param_type = "SignalName")] name: &str) -> JsResult<LogHandle> {
-        let s = Signal::by_name(name, "name").map_err(js_error)?;
+    pub fn with_reward(
+        &self,
+        #[wasm_bindgen(js_name = name, unchecked_param_type = "SignalName")] signal: JsValue,
+    ) -> JsResult<LogHandle> {
+        let s = name("name", &signal).and_then(|n| Signal::by_name(&n, "name")).map_err(js_error)?;
         let mut log = self.log.clone();
         log.reward = log.signal(s).to_vec();
         log.reward_signal = s;
@@ -461,7 +465,7 @@ impl LogHandle {
         #[wasm_bindgen(unchecked_param_type = "{ reward?: SignalName }")] options: Option<JsValue>,
     ) -> JsResult<Float64Array> {
         let s = reward_option(&options).map_err(js_error)?;
-        Ok(f64_array(&self.log.expected_reward(s)))
+        Ok(f64_array(&self.log.expected_reward(s).map_err(js_error)?))
     }
     /// A reward model's predictions for every row, action and position (estimatedRewardsByRegModel).
     #[wasm_bindgen(js_name = rewardModel)]
@@ -469,7 +473,10 @@ impl LogHandle {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RewardModelConfig")] spec: Option<JsValue>,
     ) -> JsResult<Float64Array> {
-        let run = || -> Result<Vec<f64>> { RewardModelSpec::from_value(&opt_config(&spec, "spec")?, "spec")?.fit(&self.log) };
+        let run = || -> Result<Vec<f64>> {
+            let (model, cross) = RewardModelSpec::from_value_cross(&opt_config(&spec, "spec")?, "spec")?;
+            model.fit_cross(&self.log, cross)
+        };
         Ok(f64_array(&run().map_err(js_error)?))
     }
     /// The estimator input for a target policy: `{ reward, action, pscore, position, actionDist,
@@ -485,7 +492,10 @@ impl LogHandle {
             let v = opt_config(&options, "options")?;
             let o = crate::config::Obj::new(&v, "options")?;
             let q = match o.get("rewardModel") {
-                Some(m) => Some(RewardModelSpec::from_value(m, "options.rewardModel")?.fit(&self.log)?),
+                Some(m) => {
+                    let (model, cross) = RewardModelSpec::from_value_cross(m, "options.rewardModel")?;
+                    Some(model.fit_cross(&self.log, cross)?)
+                }
                 None => None,
             };
             o.finish_with(&["rewardModel"])?;
@@ -510,11 +520,28 @@ impl LogHandle {
         Ok(run().map_err(js_error)?.into())
     }
     /// The slate-estimator input for a ranking target policy (OBP's slate names in camelCase).
+    /// `options.rewardModel` fills Cascade-DR's `qHat`: "cumulative" (default: the exact expected
+    /// reward from each slot to the end, the model Cascade-DR needs), "fitted" (a recursive model
+    /// fitted on the log, as OBP's SlateRegressionModel) or "immediate" (the reward at the slot
+    /// only: not Cascade-DR's model, to show what goes wrong).
     #[wasm_bindgen(js_name = slateInput, unchecked_return_type = "SlateInput")]
-    pub fn slate_input(&self, #[wasm_bindgen(unchecked_param_type = "PolicyConfig")] target: JsValue) -> JsResult<JsValue> {
+    pub fn slate_input(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PolicyConfig")] target: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ rewardModel?: \"cumulative\" | \"fitted\" | \"immediate\" }")] options: Option<
+            JsValue,
+        >,
+    ) -> JsResult<JsValue> {
         let run = || -> Result<Object> {
             let p = compile(self.log.world(), &target, "target")?;
-            let s = crate::world::slate_feedback(&self.log, &p)?;
+            let v = opt_config(&options, "options")?;
+            let o = crate::config::Obj::new(&v, "options")?;
+            let model = crate::world::SlateRewardModel::by_name(
+                o.choice("rewardModel", "cumulative", &["cumulative", "fitted", "immediate"])?,
+                "options.rewardModel",
+            )?;
+            o.finish_with(&["rewardModel"])?;
+            let s = crate::world::slate_feedback_with(&self.log, &p, model)?;
             let obj = Object::new();
             set(&obj, "slateId", i32_array(&self.log.slate_id));
             set(&obj, "position", i32_array(&self.log.position));
@@ -574,14 +601,27 @@ impl LogHandle {
         let run = || -> Result<Vec<super::estimators::SummaryRow>> {
             let p = compile(self.log.world(), &target, "target")?;
             let q = match options.as_ref().filter(|o| o.is_object()).map(|o| field(o, "rewardModel")).transpose()?.flatten() {
-                Some(m) => Some(
-                    RewardModelSpec::from_value(&config_value(&m, "options.rewardModel")?, "options.rewardModel")?
-                        .fit(&self.log)?,
-                ),
+                Some(m) => {
+                    let (model, cross) =
+                        RewardModelSpec::from_value_cross(&config_value(&m, "options.rewardModel")?, "options.rewardModel")?;
+                    Some(model.fit_cross(&self.log, cross)?)
+                }
                 None => None,
             };
             let data = self.log.bandit_data(&p, q)?;
-            super::estimators::summarize_data(&data, &estimators, &options, &["rewardModel"])
+            super::estimators::summarize_data(&data, &estimators, &options, &["rewardModel"]).map_err(|e| {
+                if e.argument() == "estimatedRewardsByRegModel" {
+                    Error::invalid(
+                        "options.rewardModel",
+                        format!(
+                            "is required by model-based estimators ({}): pass one, e.g. {{ kind: \"tabular\" }} or {{ kind: \"true\" }}",
+                            e.message().split(':').next().unwrap_or_default()
+                        ),
+                    )
+                } else {
+                    e
+                }
+            })
         };
         to_js(&run().map_err(js_error)?)
     }
@@ -720,6 +760,7 @@ struct SummaryOut {
     estimator_name: String,
     lambda: Option<f64>,
     component: Option<usize>,
+    failed: usize,
     mean: f64,
     bias: f64,
     sd: f64,
@@ -766,8 +807,9 @@ impl LabHandle {
     }
     /// Run up to `n` more replicates; returns them.
     #[wasm_bindgen(unchecked_return_type = "LabReplicate[]")]
-    pub fn step(&mut self, n: usize) -> JsResult<JsValue> {
-        let reps = self.lab.step(n).map_err(js_error)?;
+    pub fn step(&mut self, #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue) -> JsResult<JsValue> {
+        let n = integer("n", &n, 1e9).map_err(js_error)?;
+        let reps = self.lab.step(n as usize).map_err(js_error)?;
         let out: Vec<ReplicateOut> = reps
             .into_iter()
             .map(|r| ReplicateOut {
@@ -795,6 +837,7 @@ impl LabHandle {
                 estimator_name: s.spec.name,
                 lambda: s.spec.lambda,
                 component: s.spec.component,
+                failed: s.failed,
                 mean: s.mean,
                 bias: s.bias,
                 sd: s.sd,
@@ -825,8 +868,9 @@ pub struct ObdHandle {
 impl ObdHandle {
     /// Parse OBD CSV text (original or trimmed columns).
     #[wasm_bindgen(constructor)]
-    pub fn new(csv: &str) -> JsResult<ObdHandle> {
-        Ok(ObdHandle { log: crate::obd::parse_obd_csv(csv).map_err(js_error)? })
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "string")] csv: JsValue) -> JsResult<ObdHandle> {
+        let csv = string("csv", &csv).map_err(js_error)?;
+        Ok(ObdHandle { log: crate::obd::parse_obd_csv(&csv).map_err(js_error)? })
     }
     /// Rows.
     #[wasm_bindgen(getter, js_name = nRounds)]
@@ -875,9 +919,12 @@ impl ObdHandle {
     }
     /// Smoothed click rate per item and slot (nActions × lenList).
     #[wasm_bindgen(js_name = tabularRewardModel)]
-    pub fn tabular_reward_model(&self, smoothing: Option<f64>) -> JsResult<Float64Array> {
-        let s = smoothing.unwrap_or(10.0);
-        if !(s.is_finite() && s >= 0.0) {
+    pub fn tabular_reward_model(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] smoothing: JsValue,
+    ) -> JsResult<Float64Array> {
+        let s = opt_finite("smoothing", &smoothing).map_err(js_error)?.unwrap_or(10.0);
+        if s < 0.0 {
             return Err(js_error(Error::invalid("smoothing", format!("expected a finite number ≥ 0, got {s}"))));
         }
         Ok(f64_array(&self.log.tabular_reward_model(s)))
@@ -890,12 +937,13 @@ impl ObdHandle {
     )]
     pub fn estimate(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: &str,
+        #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         dist: JsValue,
         #[wasm_bindgen(unchecked_param_type = "{ rewardModel?: ArrayLike<number>; lambda?: number; alpha?: number }")]
         options: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let run = || -> Result<Object> {
+            let estimator_name = name("estimatorName", &estimator_name)?;
             let d = f64_vec("dist", &dist)?;
             let (mut q, mut lambda, mut alpha) = (None, None, 0.05);
             if let Some(o) = options.as_ref().filter(|o| !o.is_undefined() && !o.is_null()) {
@@ -905,7 +953,7 @@ impl ObdHandle {
                 lambda = number_field(o, "lambda")?;
                 alpha = number_field(o, "alpha")?.unwrap_or(0.05);
             }
-            let kernel = crate::estimators::kernel_by_name(estimator_name, lambda)?;
+            let kernel = crate::estimators::kernel_by_name(&estimator_name, lambda)?;
             let terms = self.log.terms(kernel, &d, q.as_deref())?;
             let (v, se) = crate::estimators::interval::estimate_and_se(kernel.normalizer(), &terms);
             let iv = crate::estimators::interval::normal_terms(kernel.normalizer(), &terms, alpha)?;
