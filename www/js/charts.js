@@ -10,7 +10,8 @@ export const TRUTH = '#000000';
 
 const Plot = () => globalThis.Plot;
 
-function digest(value) {
+/** A short fingerprint of a chart's data (the tests compare them to see that a chart changed). */
+export function digest(value) {
   const s = JSON.stringify(value, (k, v) => (typeof v === 'number' ? Number(v.toPrecision(10)) : v));
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) {
@@ -32,6 +33,14 @@ export function pct(x, digits = 1) {
   return Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '—';
 }
 
+/** A count with thousands separators: 12345.6 → "12,346". */
+export const count = (x) => Math.round(x).toLocaleString('en');
+
+/** Set an element's text, leaving the DOM (and screen readers) alone when it is unchanged. */
+export function setText(el, text) {
+  if (el && el.textContent !== text) el.textContent = text;
+}
+
 /**
  * Put a chart into `el` (a <figure> with a chart slot and a caption). `make()` returns a Plot
  * element; `table` is { columns: [label...], rows: [[...]] } for the data table.
@@ -39,7 +48,8 @@ export function pct(x, digits = 1) {
 export function show(el, { make, data, table, description }) {
   const d = digest(data);
   if (el.dataset.digest === d) return;
-  el.dataset.digest = d;
+  // the digest is written only once the chart is built: a chart that failed to draw has none
+  delete el.dataset.digest;
   let slot = el.querySelector('.chart-slot');
   if (!slot) {
     slot = document.createElement('div');
@@ -50,8 +60,12 @@ export function show(el, { make, data, table, description }) {
   if (Plot()) {
     const chart = make(Plot());
     // One accessible image per chart (its description; the numbers are in the table below):
-    // Plot labels every mark group, which is not allowed on elements without a role.
-    for (const g of chart.querySelectorAll('[aria-label]')) g.removeAttribute('aria-label');
+    // Plot labels every mark group, which is not allowed on elements without a role. The name
+    // stays as data-mark, for the tests ("x-axis tick label", "dot", …).
+    for (const g of chart.querySelectorAll('[aria-label]')) {
+      g.dataset.mark = g.getAttribute('aria-label');
+      g.removeAttribute('aria-label');
+    }
     // The plot itself is the last direct <svg> of a figure (legends come first: swatches in divs,
     // colour ramps as svgs whose class ends in "-ramp").
     const svgs = chart.tagName === 'svg' ? [chart] : [...chart.querySelectorAll(':scope > svg')];
@@ -60,6 +74,8 @@ export function show(el, { make, data, table, description }) {
     if (description) svg.setAttribute('aria-label', description);
     for (const legend of chart.querySelectorAll('svg')) if (legend !== svg) legend.setAttribute('aria-hidden', 'true');
     slot.append(chart);
+    moveUnfittingAxisLabels(el, svg);
+    el.dataset.marks = String(svg.querySelectorAll('[data-mark] > *').length);
   } else {
     const p = document.createElement('p');
     p.className = 'status';
@@ -67,9 +83,35 @@ export function show(el, { make, data, table, description }) {
     slot.append(p);
   }
   if (table) renderTable(el, table);
+  el.dataset.digest = d;
 }
 
-function renderTable(el, { columns, rows }) {
+/**
+ * An axis label wider than the chart (a long label on a phone) would be cut off: show it under the
+ * chart as text instead, where it can wrap.
+ */
+function moveUnfittingAxisLabels(el, svg) {
+  el.querySelector('.axis-note')?.remove();
+  const box = svg.getBoundingClientRect();
+  const notes = [];
+  for (const g of svg.querySelectorAll('[data-mark$="-axis label"]')) {
+    for (const t of g.querySelectorAll('text')) {
+      const b = t.getBoundingClientRect();
+      if (b.left < box.left - 1 || b.right > box.right + 1) {
+        notes.push(`${g.dataset.mark.startsWith('y') ? 'Up' : 'Across'}: ${t.textContent.replace(/[↑→]/g, '').trim()}`);
+        t.setAttribute('display', 'none');
+      }
+    }
+  }
+  if (notes.length) {
+    const p = document.createElement('p');
+    p.className = 'axis-note';
+    p.textContent = notes.join(' · ');
+    el.querySelector('.chart-slot').after(p);
+  }
+}
+
+export function renderTable(el, { columns, rows }) {
   let details = el.querySelector('details.data');
   if (!details) {
     details = document.createElement('details');
@@ -124,8 +166,10 @@ export function estimatesChart(el, { rows, truth, xLabel, description, width, tr
     description,
     table: {
       columns: ['estimator', 'estimate', 'lower', 'upper', 'truth', 'error vs truth'],
+      // a row without an estimate says why (`missing`), not a row of dashes
       rows: rows.map((r) => {
         const t = Number.isFinite(r.truth) ? r.truth : truth;
+        if (!Number.isFinite(r.value)) return [r.label, r.missing ?? 'no estimate', '', '', t ?? NaN, ''];
         return [r.label, r.value, r.lower ?? NaN, r.upper ?? NaN, t ?? NaN, Number.isFinite(t) ? r.value - t : NaN];
       }),
     },
@@ -182,8 +226,6 @@ export function spreadChart(el, { rows, truth, xLabel, description, width, truth
   });
 }
 
-export { quantile } from './numeric.js';
-
 export function mean(xs) {
   const f = xs.filter(Number.isFinite);
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
@@ -200,13 +242,22 @@ export function groupedBarsChart(el, { data, series, groups, xLabel, yLabel, des
       columns: [xLabel, ...series],
       rows: groups.map((g) => [g, ...series.map((s) => data.find((d) => d.group === g && d.series === s)?.value ?? NaN)]),
     },
-    make: (P) =>
-      P.plot({
+    make: (P) => {
+      const w = Math.max(320, Math.min(760, width ?? el.clientWidth));
+      // Group labels side by side need about 7 px a character. When they do not fit, tilt them
+      // by 40° if that is enough, else stand them upright. A tilted label's box is cos 40° of its
+      // length plus sin 40° of its line height (16 px) wide; an upright one is one line wide.
+      const longest = Math.max(...groups.map((g) => String(g).length));
+      const spacing = (w - 60) / groups.length;
+      const rotate = spacing >= 8 + 7 * longest ? 0 : spacing >= 0.77 * 7 * longest + 0.64 * 16 ? -40 : -90;
+      const drop = rotate === 0 ? 0 : rotate === -40 ? 0.64 * 7 * longest : 7 * longest;
+      return P.plot({
         style: { fontSize: '13px' },
-        width: Math.max(320, Math.min(760, width ?? el.clientWidth)),
-        height: 300,
-        marginBottom: 40,
-        fx: { label: xLabel, domain: groups, padding: 0.15 },
+        width: w,
+        marginLeft: rotate === -40 ? Math.max(48, 5.5 * longest + 12) : undefined,
+        height: 300 + drop,
+        marginBottom: 40 + drop,
+        fx: { label: xLabel, domain: groups, padding: 0.15, tickRotate: rotate, labelOffset: rotate ? 34 + drop : undefined },
         x: { axis: null, domain: series },
         y: { label: yLabel, grid: true, tickFormat: percent ? (d) => `${Math.round(d * 100)}%` : undefined },
         color: { domain: series, range: COLORS, legend: true },
@@ -214,7 +265,8 @@ export function groupedBarsChart(el, { data, series, groups, xLabel, yLabel, des
           P.barY(data, { fx: 'group', x: 'series', y: 'value', fill: 'series', title: (d) => `${d.series}, ${d.group}: ${percent ? pct(d.value) : fmt(d.value)}` }),
           P.ruleY([0]),
         ],
-      }),
+      });
+    },
   });
 }
 

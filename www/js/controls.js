@@ -5,7 +5,8 @@ import { formatValue } from './state.js';
 let uid = 0;
 
 /**
- * Build the controls into `container`. `onChange(key, value)` fires on every input event.
+ * Build the controls into `container`. `onChange(key, value)` fires on every input event, after
+ * the value shown beside the control (and its aria-valuetext) has been updated to the new value.
  * Returns { update(state, hidden) } to reflect a state set from elsewhere (presets, messages).
  */
 export function renderControls(container, registry, state, hidden, onChange) {
@@ -48,12 +49,12 @@ export function renderControls(container, registry, state, hidden, onChange) {
       }
       input.addEventListener('change', () => {
         const o = c.options.find((x) => String(x.value) === input.value);
-        if (o) onChange(key, o.value);
+        if (o) changed(key, o.value);
       });
     } else if (c.type === 'bool') {
       input = document.createElement('input');
       input.type = 'checkbox';
-      input.addEventListener('change', () => onChange(key, input.checked));
+      input.addEventListener('change', () => changed(key, input.checked));
     } else {
       input = document.createElement('input');
       input.type = 'range';
@@ -68,7 +69,7 @@ export function renderControls(container, registry, state, hidden, onChange) {
       }
       input.addEventListener('input', () => {
         const v = c.type === 'steps' ? c.values[Number(input.value)] : Number(input.value);
-        onChange(key, v);
+        changed(key, v);
       });
     }
     input.id = id;
@@ -89,16 +90,27 @@ export function renderControls(container, registry, state, hidden, onChange) {
     rows.set(key, { row, input, out, c });
   }
 
+  /** Show `v` beside its control (and to screen readers). */
+  function show(key, v) {
+    const { input, out, c } = rows.get(key);
+    const text = formatValue(c, v);
+    out.textContent = text;
+    if (input.type === 'range') input.setAttribute('aria-valuetext', text);
+  }
+
+  function changed(key, v) {
+    show(key, v);
+    onChange(key, v);
+  }
+
   function update(s, hide) {
-    for (const [key, { row, input, out, c }] of rows) {
+    for (const [key, { row, input, c }] of rows) {
       const v = s[key];
       if (c.type === 'choice') input.value = String(v);
       else if (c.type === 'bool') input.checked = Boolean(v);
       else if (c.type === 'steps') input.value = String(Math.max(0, c.values.indexOf(v)));
       else input.value = String(v);
-      const text = formatValue(c, v);
-      out.textContent = text;
-      if (input.type === 'range') input.setAttribute('aria-valuetext', text);
+      show(key, v);
       row.hidden = hide.has(key);
     }
     for (const fs of groups.values()) {

@@ -6,12 +6,14 @@
 //                 { type: "receval:state-changed", lesson, state }
 //                 { type: "receval:resize", lesson, height }        (document height in CSS pixels)
 //                 { type: "receval:error", lesson, message }        (a set-state that was refused)
+//                 { type: "receval:progress", lesson, item, kind, correct, attempts }
+//                                                   (a prediction or exercise answered; kind "prediction" | "exercise")
 //
 // Both sides check the message's shape, its source window and its origin before acting.
 
 export const PROTOCOL_VERSION = 1;
 export const HOST_TYPES = new Set(['receval:set-state', 'receval:get-state']);
-export const LESSON_TYPES = new Set(['receval:ready', 'receval:state-changed', 'receval:resize', 'receval:error']);
+export const LESSON_TYPES = new Set(['receval:ready', 'receval:state-changed', 'receval:resize', 'receval:error', 'receval:progress']);
 
 /** A plain object with a known `type` string (nothing else is read until validated further). */
 export function isMessage(data, types) {

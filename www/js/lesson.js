@@ -11,6 +11,7 @@ import { TaskRunner } from './runner.js';
 import { renderMath } from './math.js';
 import { isMessage, HOST_TYPES, PROTOCOL_VERSION, parentOrigin } from './embed-protocol.js';
 import { buildSharePanel } from './share.js';
+import { mountLearning } from './learning.js';
 
 export function startLesson(def) {
   const registry = def.controls;
@@ -20,7 +21,7 @@ export function startLesson(def) {
   const figures = {};
   for (const f of root.querySelectorAll('figure[data-chart]')) figures[f.dataset.chart] = f;
 
-  let { state, hidden, embed, problems } = parseHash(location.hash, registry);
+  let { state, hidden, embed, learn, problems } = parseHash(location.hash, registry);
   document.documentElement.classList.toggle('embedded', embed);
   const notice = $('.notice');
   const showProblems = (list) => {
@@ -38,6 +39,26 @@ export function startLesson(def) {
       status.dataset.state = kind;
     }
   };
+
+  // ----- the controls' drawer on narrow screens (CSS shows the toggle only there) -----
+  const panel = $('.controls-panel');
+  const title = panel?.querySelector('.widget-title');
+  if (panel && title) {
+    const head = document.createElement('div');
+    head.className = 'panel-head';
+    title.replaceWith(head);
+    const toggle = document.createElement('button');
+    toggle.type = 'button';
+    toggle.className = 'drawer-toggle';
+    toggle.setAttribute('aria-expanded', 'true');
+    toggle.textContent = 'Hide controls';
+    toggle.addEventListener('click', () => {
+      const collapsed = panel.classList.toggle('collapsed');
+      toggle.setAttribute('aria-expanded', String(!collapsed));
+      toggle.textContent = collapsed ? 'Show controls' : 'Hide controls';
+    });
+    head.append(title, toggle);
+  }
 
   // ----- controls and presets -----
   const controls = renderControls($('.controls'), registry, state, hidden, (key, value) => {
@@ -87,7 +108,7 @@ export function startLesson(def) {
   let inputAt = 0;
   function changed(origin) {
     inputAt = performance.now();
-    history.replaceState(null, '', `#${serialize(state, registry, { hidden, embed })}`);
+    history.replaceState(null, '', `#${serialize(state, registry, { hidden, embed, learn })}`);
     share?.refresh();
     notifyParent('receval:state-changed');
     if (origin === 'control' && pendingFrame) return; // coalesce bursts of input events
@@ -98,10 +119,15 @@ export function startLesson(def) {
     });
   }
 
+  // The last output drawn, and who waits for the current run to finish (prompts, exercises).
+  let lastOutput = null;
+  let waiting = [];
   function compute() {
     const snapshot = { ...state };
     const started = inputAt || performance.now();
     let first = true;
+    let drawError = null;
+    delete root.dataset.drawError;
     root.setAttribute('aria-busy', 'true');
     if (progress) {
       progress.hidden = false;
@@ -112,9 +138,13 @@ export function startLesson(def) {
       onPartial(result) {
         try {
           def.render(result, snapshot, figures, root);
+          lastOutput = { output: result, state: snapshot };
         } catch (e) {
+          // a draw failure is an error a learner and the tests see, and the run does not report "up to date"
+          drawError = e;
+          root.dataset.drawError = e.message;
           setStatus(`Could not draw the result: ${e.message}`, 'error');
-          console.warn(e);
+          console.error(e);
           return;
         }
         if (first) {
@@ -134,14 +164,20 @@ export function startLesson(def) {
       onDone() {
         root.setAttribute('aria-busy', 'false');
         if (progress) progress.hidden = true;
-        setStatus('Up to date.', 'ok');
+        if (!drawError) setStatus('Up to date.', 'ok');
         root.dataset.done = String(Number(root.dataset.done ?? 0) + 1);
         notifyParent('receval:resize');
+        const done = waiting;
+        waiting = [];
+        for (const w of done) (drawError ? w.reject(drawError) : w.resolve(lastOutput));
       },
       onError(e) {
         root.setAttribute('aria-busy', 'false');
         if (progress) progress.hidden = true;
         setStatus(`Something went wrong: ${e.message}`, 'error');
+        const done = waiting;
+        waiting = [];
+        for (const w of done) w.reject(e);
       },
     }, data);
   }
@@ -186,8 +222,8 @@ export function startLesson(def) {
 
   window.addEventListener('hashchange', () => {
     const parsed = parseHash(location.hash, registry);
-    if (serialize(parsed.state, registry, { hidden: parsed.hidden, embed: parsed.embed }) === serialize(state, registry, { hidden, embed })) return;
-    ({ state, hidden, embed } = parsed);
+    if (serialize(parsed.state, registry, { hidden: parsed.hidden, embed: parsed.embed, learn: parsed.learn }) === serialize(state, registry, { hidden, embed, learn })) return;
+    ({ state, hidden, embed, learn } = parsed);
     document.documentElement.classList.toggle('embedded', embed);
     showProblems(parsed.problems);
     controls.update(state, hidden);
@@ -204,9 +240,35 @@ export function startLesson(def) {
     },
     (e) => setStatus(`The simulation could not start: ${e.message}`, 'error'),
   );
-  return {
+  const api = {
+    slug: def.slug,
     get state() {
       return state;
+    },
+    /** Change some controls (as a learner would), recompute, and resolve with { output, state } once done. */
+    setState(partial) {
+      state = { ...state, ...partial };
+      controls.update(state, hidden);
+      markPreset(null);
+      const p = api.whenDone();
+      changed('program');
+      return p;
+    },
+    /** The next finished run's { output, state }. */
+    whenDone() {
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+    /** The inputs that are not in the URL (a lesson's files), as the runs get them. */
+    get data() {
+      return { ...data };
+    },
+    /** The last output drawn and its state (null before the first). */
+    get last() {
+      return lastOutput;
+    },
+    /** A synchronous core call in the worker (exercises), once the worker is ready. */
+    call(fn, args) {
+      return runner.ready.then(() => runner.call(fn, args));
     },
     /** Attach (or with `undefined`, remove) an input that is not in the URL, and recompute. */
     setData(key, value) {
@@ -215,4 +277,6 @@ export function startLesson(def) {
       compute();
     },
   };
+  if (def.learning) mountLearning(root, def, api, { notify: (detail) => notifyParent('receval:progress', detail), show: learn, embed });
+  return api;
 }

@@ -10,6 +10,8 @@
 //   el.setState({ share: 0.05 })               → the lesson updates
 //   el.addEventListener('statechange', e => e.detail.state)
 //   el.addEventListener('ready', …); el.state (last known state)
+//   el.addEventListener('progress', e => e.detail)   // { lesson, item, kind, correct, attempts }
+// Attribute learn="false" hides the lesson's prompts and exercises.
 import { isMessage, LESSON_TYPES } from './embed-protocol.js';
 
 const SITE = new URL('../', import.meta.url);
@@ -18,7 +20,7 @@ const KEY = /^[a-zA-Z][a-zA-Z0-9]*$/;
 
 class RecevalLesson extends HTMLElement {
   static get observedAttributes() {
-    return ['lesson', 'state', 'hide', 'full'];
+    return ['lesson', 'state', 'hide', 'full', 'learn'];
   }
 
   #iframe = null;
@@ -73,6 +75,7 @@ class RecevalLesson extends HTMLElement {
       if (KEY.test(k)) hash.set(`${k}_hide`, 'true');
     }
     if (!this.hasAttribute('full')) hash.set('embed', '1');
+    if (this.getAttribute('learn') === 'false') hash.set('learn', '0');
     return new URL(`lessons/${lesson}.html#${hash}`, SITE).href;
   }
 
@@ -94,6 +97,14 @@ class RecevalLesson extends HTMLElement {
     if (!isMessage(msg, LESSON_TYPES)) return;
     if (Number.isFinite(msg.height) && msg.height > 0 && msg.height < 20000) this.#iframe.style.height = `${Math.ceil(msg.height)}px`;
     if (msg.state && typeof msg.state === 'object') this.#state = { ...msg.state };
+    if (msg.type === 'receval:progress') {
+      // a prediction or exercise answered: forward the plain fields a course platform records
+      const { lesson, item, kind, correct, attempts } = msg;
+      if (typeof item === 'string' && (kind === 'prediction' || kind === 'exercise') && typeof correct === 'boolean' && Number.isInteger(attempts)) {
+        this.dispatchEvent(new CustomEvent('progress', { detail: { lesson, item, kind, correct, attempts } }));
+      }
+      return;
+    }
     const name = { 'receval:ready': 'ready', 'receval:state-changed': 'statechange', 'receval:error': 'lessonerror' }[msg.type];
     if (name) this.dispatchEvent(new CustomEvent(name, { detail: { state: this.state, message: typeof msg.message === 'string' ? msg.message : undefined } }));
   }

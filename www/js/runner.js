@@ -27,7 +27,26 @@ export class TaskRunner {
     return id;
   }
 
+  /** Call a synchronous core function in the worker (it does not replace the running job). */
+  call(fn, args) {
+    this.calls ??= new Map();
+    this.callSeq = (this.callSeq ?? 0) + 1;
+    const callId = this.callSeq;
+    return new Promise((resolve, reject) => {
+      this.calls.set(callId, { resolve, reject });
+      this.worker.postMessage({ callId, call: fn, args });
+    });
+  }
+
   #receive(msg) {
+    if (msg && typeof msg.callId === 'number') {
+      const pending = this.calls?.get(msg.callId);
+      if (!pending) return;
+      this.calls.delete(msg.callId);
+      if (msg.type === 'result') pending.resolve(msg.result);
+      else pending.reject(new Error(msg.message));
+      return;
+    }
     const job = this.current;
     if (!msg || !job || msg.id !== job.id) return;
     if (msg.type === 'partial') job.onPartial?.(msg.result);

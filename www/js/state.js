@@ -8,6 +8,11 @@
 // page says which ones (parseHash returns `problems`).
 
 export const STATE_VERSION = 1;
+/** Longest hash read (a lesson's full state is a few hundred characters); longer ones are refused. */
+export const MAX_HASH_LENGTH = 4096;
+/** How much of a bad value a notice quotes. */
+const QUOTE = 40;
+const quote = (raw) => (raw.length > QUOTE ? `${raw.slice(0, QUOTE)}…` : raw);
 
 /**
  * Control kinds:
@@ -24,6 +29,7 @@ export function defineControls(list) {
     if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(c.key)) throw new Error(`control key ${JSON.stringify(c.key)}: letters and digits only`);
     if (registry.has(c.key)) throw new Error(`control key ${c.key} defined twice`);
     if (!['number', 'steps', 'int', 'choice', 'bool'].includes(c.type)) throw new Error(`control ${c.key}: unknown type ${c.type}`);
+    if (typeof c.format === 'string' && !['thousands', 'percent', 'fixed2', 'times'].includes(c.format)) throw new Error(`control ${c.key}: unknown format ${c.format}`);
     const check = coerce(c, String(c.default));
     if (!check.ok) throw new Error(`control ${c.key}: default ${c.default} is invalid: ${check.reason}`);
     registry.set(c.key, Object.freeze({ ...c }));
@@ -79,17 +85,21 @@ export function parseHash(hash, registry) {
   const hidden = new Set();
   const problems = [];
   let embed = false;
+  let learn = true;
   const text = (hash ?? '').replace(/^#/, '');
-  if (!text) return { state, hidden, embed, problems };
+  if (!text) return { state, hidden, embed, learn, problems };
+  if (text.length > MAX_HASH_LENGTH) {
+    return { state, hidden, embed, learn, problems: [`the link's settings are ${text.length.toLocaleString('en')} characters long, more than the ${MAX_HASH_LENGTH.toLocaleString('en')} a lesson reads`] };
+  }
   let params;
   try {
     params = new URLSearchParams(text);
   } catch {
-    return { state, hidden, embed, problems: ['the link could not be read'] };
+    return { state, hidden, embed, learn, problems: ['the link could not be read'] };
   }
   const version = params.get('v');
   if (version !== null && version !== String(STATE_VERSION)) {
-    problems.push(`the link is from settings version ${version}; this page uses version ${STATE_VERSION}`);
+    problems.push(`the link is from settings version ${quote(version)}; this page uses version ${STATE_VERSION}`);
   }
   for (const [k, raw] of params) {
     if (k === 'v') continue;
@@ -97,32 +107,38 @@ export function parseHash(hash, registry) {
       embed = raw === '1' || raw === 'true';
       continue;
     }
+    if (k === 'learn') {
+      // learn=0 hides the prompts and exercises (an instructor's embed without them)
+      learn = !(raw === '0' || raw === 'false');
+      continue;
+    }
     if (k.endsWith('_hide')) {
       const key = k.slice(0, -5);
       if (registry.has(key)) {
         if (raw === 'true' || raw === '1') hidden.add(key);
-      } else problems.push(`unknown control "${key}" to hide`);
+      } else problems.push(`unknown control "${quote(key)}" to hide`);
       continue;
     }
     const c = registry.get(k);
     if (!c) {
-      problems.push(`unknown setting "${k}"`);
+      problems.push(`unknown setting "${quote(k)}"`);
       continue;
     }
     const r = coerce(c, raw);
     if (r.ok) state[k] = r.value;
-    else problems.push(`${c.label}: "${raw}" is ${r.reason}; using ${formatValue(c, c.default)}`);
+    else problems.push(`${c.label}: "${quote(raw)}" is ${r.reason}; using ${formatValue(c, c.default)}`);
   }
-  return { state, hidden, embed, problems };
+  return { state, hidden, embed, learn, problems };
 }
 
 /** Serialize the whole state (every control, so links survive changes of defaults). */
-export function serialize(state, registry, { hidden = new Set(), embed = false } = {}) {
+export function serialize(state, registry, { hidden = new Set(), embed = false, learn = true } = {}) {
   const params = new URLSearchParams();
   params.set('v', String(STATE_VERSION));
   for (const [k] of registry) params.set(k, String(state[k]));
   for (const k of hidden) if (registry.has(k)) params.set(`${k}_hide`, 'true');
   if (embed) params.set('embed', '1');
+  if (!learn) params.set('learn', '0');
   return params.toString();
 }
 
@@ -141,8 +157,23 @@ export function validateState(obj, registry) {
   return { ok: true, state: out };
 }
 
+/**
+ * A control's value as its label shows it. `format` is declarative so that a lesson's controls can
+ * live in its JSON spec: "thousands" (10,000), "percent" (25%; `zero` names 0, e.g. "none"),
+ * "fixed2" (0.25), "times" (×1.5), { unit, units } (1 day, 7 days), or a function.
+ */
 export function formatValue(c, v) {
-  if (c.format) return c.format(v);
+  if (typeof c.format === 'function') return c.format(v);
+  if (c.zero !== undefined && v === 0) return c.zero;
+  switch (c.format) {
+    case 'thousands': return Number(v).toLocaleString('en');
+    case 'percent': return `${(100 * v).toFixed(c.digits ?? 0)}%`;
+    case 'fixed2': return Number(v).toFixed(2);
+    case 'times': return `×${v}`;
+    case undefined: break;
+    default:
+      if (c.format?.unit) return `${v} ${v === 1 ? c.format.unit : c.format.units}`;
+  }
   if (c.type === 'choice') return c.options.find((o) => o.value === v)?.label ?? String(v);
   if (c.type === 'bool') return v ? 'on' : 'off';
   return `${v}${c.unit ? ` ${c.unit}` : ''}`;

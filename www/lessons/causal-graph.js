@@ -1,67 +1,17 @@
-// Lesson 10: "Draw the graph before you trust the data".
+// Lesson 10: "Draw the graph before you trust the data". The numbers — and which back-door paths
+// the state leaves open — come from the core (src/lessons/causal_graph.rs); this module draws the
+// graph and the charts and puts them into words.
 import { defineControls } from '../js/state.js';
 import { startLesson } from '../js/lesson.js';
+import spec from './causal-graph.json' with { type: 'json' };
 import { estimatesChart, linesChart, COLORS, fmt } from '../js/charts.js';
-import { SIZES, PARAMS } from '../js/tasks/causal-graph.js';
 
-const EDGES = 'Causal graph: what causes what';
-const ADJUST = 'What you measured and adjust for';
-const LOGS = 'Logs';
-
-const controls = defineControls([
-  { key: 'confounding', type: 'number', label: 'Confounding strength', min: 0, max: 3, step: 0.25, default: 1, group: EDGES, format: (v) => `×${v}`, help: 'Multiplies the weights of the four arrows out of taste and popularity; 0 removes them all. Switch single arrows off below.' },
-  { key: 'tasteToExposure', type: 'bool', label: 'Taste → shown', default: true, group: EDGES },
-  { key: 'popularityToExposure', type: 'bool', label: 'Popularity → shown', default: true, group: EDGES },
-  { key: 'tasteToClick', type: 'bool', label: 'Taste → click', default: true, group: EDGES },
-  { key: 'popularityToClick', type: 'bool', label: 'Popularity → click', default: true, group: EDGES },
-  { key: 'exposureToClick', type: 'bool', label: 'Shown → click (the effect we want)', default: true, group: EDGES },
-  { key: 'adjustTaste', type: 'bool', label: 'Adjust for taste (it is measured)', default: true, group: ADJUST, help: 'Needs logs that record whether the user likes this kind of item (a survey, past ratings). Off: taste is unmeasured.' },
-  { key: 'adjustPopularity', type: 'bool', label: 'Adjust for popularity', default: true, group: ADJUST, help: 'Popularity is easy to measure: every catalog has it.' },
-  { key: 'n', type: 'steps', label: 'Logged user–item pairs n', values: SIZES, default: 1000, group: LOGS, format: (v) => v.toLocaleString('en'), help: 'The size of the log behind the first two charts.' },
-  { key: 'seed', type: 'int', label: 'Random seed', min: 0, max: 9999, default: 1, group: LOGS, help: 'Same seed, same logs, same numbers.' },
-]);
-
-const presets = [
-  {
-    id: 'no-confounding',
-    label: 'No confounding',
-    state: { tasteToExposure: false, popularityToExposure: false, adjustTaste: false, adjustPopularity: false },
-    note: 'Nothing but chance decides what is shown, as in an A/B test: the arrows into “shown” are gone, so no back-door path is left. Taste and popularity still drive clicks, but equally among shown and unshown pairs: the naive association is the causal effect, with nothing to adjust for.',
-  },
-  {
-    id: 'popularity',
-    label: 'Popularity confounds',
-    state: { tasteToExposure: false, adjustTaste: false, adjustPopularity: true },
-    note: 'Only popularity drives both exposure and clicks. The naive estimate credits showing with clicks that popularity earned; adjusting for popularity, which every catalog records, blocks the only back-door path and lands on the truth.',
-  },
-  {
-    id: 'taste-unmeasured',
-    label: 'Taste is unmeasured',
-    state: { adjustTaste: false, adjustPopularity: true },
-    note: 'Taste drives both exposure and clicks too, but nobody recorded it. Adjusting for popularity closes one back-door path and leaves shown ← taste → click open: back-door and IPW barely move from the naive number, and the bottom chart shows that more logs only make them more precisely wrong.',
-  },
-  {
-    id: 'few-logs',
-    label: 'Few logs, right graph',
-    state: { n: 200 },
-    note: 'Two hundred logged pairs, with taste and popularity measured. Both intervals are wide — the naive one may even reach the truth — but the bottom chart shows what each is centred on: the adjusted estimate on the truth from the smallest logs on, the naive one on the wrong value however many logs you add. With the right graph a small log is enough; with the wrong one no log is.',
-  },
-  {
-    id: 'no-effect',
-    label: 'Showing does nothing',
-    state: { exposureToClick: false },
-    note: 'Switch off shown → click: showing an item changes nothing, the true effect is 0. The logs still say shown items are clicked twice as often, because the recommender shows what users would click anyway. Adjusted for taste and popularity, the effect’s interval covers zero.',
-  },
-  {
-    id: 'positivity',
-    label: 'Positivity fails',
-    state: { confounding: 2.5 },
-    note: 'The recommender now almost always shows popular items to users who like them. In these 1,000 logs not one such pair went unshown, so nothing says what those users do when the item is not shown: do(not show), and the effect, cannot be estimated by adjustment or IPW (the readout says which stratum is empty).',
-  },
-];
+const controls = defineControls(spec.controls);
+const { presets } = spec;
+const SIZES = spec.controls.find((c) => c.key === 'n').values;
 
 // ---------------------------------------------------------------------------------------------
-// The graph: which edges are on, which back-door paths are open.
+// The graph: which edges are on, which back-door paths are open (from the core's `graph`).
 
 const NODES = {
   U: { name: 'taste', symbol: 'U', x: 260, y: 52 },
@@ -71,31 +21,6 @@ const NODES = {
 };
 const RX = 56;
 const RY = 30;
-
-/** The graph's edges with their effective logit coefficients for the state. */
-export function analyse(s) {
-  const k = s.confounding;
-  const edge = (from, to, key, coef) => ({ from, to, key, on: Boolean(s[key]) && coef !== 0, toggled: Boolean(s[key]), coef: s[key] ? coef : 0 });
-  const edges = [
-    edge('U', 'E', 'tasteToExposure', PARAMS.eU * k),
-    edge('U', 'Y', 'tasteToClick', PARAMS.yU * k),
-    edge('C', 'E', 'popularityToExposure', PARAMS.eC * k),
-    edge('C', 'Y', 'popularityToClick', PARAMS.yC * k),
-    edge('E', 'Y', 'exposureToClick', PARAMS.yE),
-  ];
-  const on = (from, to) => edges.find((e) => e.from === from && e.to === to).on;
-  const confounders = [
-    { node: 'U', name: 'taste', adjusted: s.adjustTaste },
-    { node: 'C', name: 'popularity', adjusted: s.adjustPopularity },
-  ].filter((c) => on(c.node, 'E') && on(c.node, 'Y'));
-  const open = confounders.filter((c) => !c.adjusted);
-  for (const e of edges) {
-    const path = confounders.find((c) => c.node === e.from);
-    e.backdoor = Boolean(path);
-    e.open = Boolean(path && !path.adjusted);
-  }
-  return { edges, confounders, open, effect: on('E', 'Y') };
-}
 
 const SVG = 'http://www.w3.org/2000/svg';
 function el(name, attrs = {}, text) {
@@ -251,49 +176,52 @@ function verdict(s, g) {
     text = 'No back-door path: nothing in this graph drives both what is shown and what is clicked, so the association in the logs is the causal effect and the naive number is right.';
     if (adjusted.length) text += ` Adjusting for ${list(adjusted)} is harmless here.`;
   } else if (!g.open.length) {
-    text = `Back-door ${g.confounders.length > 1 ? 'paths' : 'path'} from shown to click: ${list(g.confounders.map(pathText))}. Adjusting for ${list(adjusted)} blocks every one: back-door adjustment and IPW estimate P(click | do(show)); the naive association does not.`;
+    text = `Back-door ${g.confounders.length > 1 ? 'paths' : 'path'} from shown to click: ${list(g.confounders.map(pathText))}. Adjusting for ${list(adjusted)} blocks every one: back-door adjustment and IPS estimate P(click | do(show)); the naive association does not.`;
   } else {
     const blocked = g.confounders.filter((c) => c.adjusted);
     text = `Back-door ${g.confounders.length > 1 ? 'paths' : 'path'} from shown to click: ${list(g.confounders.map(pathText))}. Left open: ${list(g.open.map((c) => `${pathText(c)} (${c.name} is not adjusted for)`))}.`;
     text += blocked.length
-      ? ` Adjusting for ${list(blocked.map((c) => c.name))} is not enough: back-door and IPW are biased too.`
-      : ' Nothing blocks it: the naive, back-door and IPW numbers are all biased.';
+      ? ` Adjusting for ${list(blocked.map((c) => c.name))} is not enough: back-door and IPS are biased too.`
+      : ' Nothing blocks it: the naive, back-door and IPS numbers are all biased.';
   }
   if (!g.effect) text += ' The shown → click edge is off: showing changes nothing, the true effect is 0.';
   return text;
 }
 
-/** The core's positivity error, in the lesson's words. */
-function positivityText(message, exposure, n) {
-  const m = /exposure = (\d) in the stratum taste ∈ \[([\d, ]+)\], popularity ∈ \[([\d, ]+)\]/.exec(message ?? '');
-  const act = exposure ? 'do(show)' : 'do(not show)';
-  if (!m) return `The adjustment for ${act} is impossible in this log: ${message}`;
-  const one = (v) => (v.trim() === '1' ? 1 : v.trim() === '0' ? 0 : null);
-  const taste = one(m[2]);
-  const pop = one(m[3]);
-  const item = pop === 1 ? 'a popular item' : pop === 0 ? 'a niche item' : 'an item';
-  const user = taste === 1 ? 'a user who likes it' : taste === 0 ? 'a user who does not like it' : 'a user';
-  const what = exposure ? `not one pair of ${item} and ${user} was shown` : `every pair of ${item} and ${user} was shown, not one left unshown`;
-  return `Positivity fails for ${act}: in these ${n.toLocaleString('en')} logged pairs ${what}, so the logs never saw what such a pair does ${exposure ? 'when shown' : 'without being shown'}. Back-door adjustment and IPW need that stratum and cannot be computed${exposure ? '' : ', nor the effect of showing'}. More logs, weaker confounding or some randomized exposure would fix it.`;
+/** Which stratum lacks pairs with an exposure (the core's `positivity`), in the lesson's words. */
+function positivityText(p, n) {
+  const act = p.exposure ? 'do(show)' : 'do(not show)';
+  const item = p.popularity === 1 ? 'a popular item' : p.popularity === 0 ? 'a niche item' : 'an item';
+  const user = p.taste === 1 ? 'a user who likes it' : p.taste === 0 ? 'a user who does not like it' : 'a user';
+  const what = p.exposure ? `not one pair of ${item} and ${user} was shown` : `every pair of ${item} and ${user} was shown, not one left unshown`;
+  return `Positivity fails for ${act}: in these ${n.toLocaleString('en')} logged pairs ${what}, so the logs never saw what such a pair does ${p.exposure ? 'when shown' : 'without being shown'}. Back-door adjustment and IPS need that stratum and cannot be computed${p.exposure ? '' : ', nor the effect of showing'}. More logs, weaker confounding or some randomized exposure would fix it.`;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-const interval = (v, se) => (Number.isFinite(v) && Number.isFinite(se) ? [v - 1.96 * se, v + 1.96 * se] : [NaN, NaN]);
-
-function rows(values, labelsFailed, naiveLabel) {
-  const [nl, nu] = interval(values.naive, values.naiveSe);
-  const [al, au] = interval(values.adjusted, values.adjustedSe);
-  const [il, iu] = interval(values.ipw, values.ipwSe);
+function rows(reading, naiveLabel) {
+  const failed = Boolean(reading.positivity);
+  const missing = failed ? 'none: positivity fails' : 'none';
+  const row = (label, e, color) => ({ label: `${label}${e.caution && !failed ? ' ⚠' : ''}`, value: e.estimate, lower: e.lower, upper: e.upper, color, missing });
   return [
-    { label: naiveLabel, value: values.naive, lower: nl, upper: nu, color: COLORS[3] },
-    { label: labelsFailed ? 'Back-door: no estimate' : 'Back-door adjustment', value: values.adjusted, lower: al, upper: au, color: COLORS[0] },
-    { label: labelsFailed ? 'IPW: no estimate' : 'IPW', value: values.ipw, lower: il, upper: iu, color: COLORS[2] },
+    row(naiveLabel, reading.naive, COLORS[3]),
+    row(failed ? 'Back-door: no estimate' : 'Back-door adjustment', reading.adjusted, COLORS[0]),
+    row(failed ? 'IPS: no estimate' : 'IPS', reading.ipw, COLORS[2]),
   ];
 }
 
+/**
+ * "0.284 (95% interval 0.250 to 0.318; error −0.002)": an estimate with its interval, the
+ * interval's caution when it has one, and `extra` words; `f` formats the numbers.
+ */
+function withInterval(e, f = fmt, extra = []) {
+  if (!Number.isFinite(e.estimate)) return '—';
+  const notes = [e.upper > e.lower ? `95% interval ${f(e.lower)} to ${f(e.upper)}` : null, e.caution, ...extra].filter(Boolean);
+  return `${f(e.estimate)}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+}
+
 function render(r, s, fig, root) {
-  const g = analyse(s);
+  const g = r.graph;
   drawGraph(fig.graph, s, g);
   const { shown, notShown } = r.main;
   const t = r.truth;
@@ -305,25 +233,15 @@ function render(r, s, fig, root) {
     truthLabel: 'true P(click | do(show))',
     xLabel: 'P(click | do(show)), clicks per pair →',
     description: `Estimates of P(click | do(show)) from ${n} logged pairs with 95% intervals, against the true value ${fmt(t.doExposed)}.`,
-    rows: rows(shown, Boolean(shown.error), 'Naive: P̂(click | shown)'),
+    rows: rows(shown, 'Naive: P̂(click | shown)'),
   });
 
-  const diff = (a, b) => a - b;
-  const se = (a, b) => Math.sqrt(a * a + b * b);
-  const effect = {
-    naive: diff(shown.naive, notShown.naive),
-    naiveSe: se(shown.naiveSe, notShown.naiveSe),
-    adjusted: diff(shown.adjusted, notShown.adjusted),
-    adjustedSe: se(shown.adjustedSe, notShown.adjustedSe),
-    ipw: diff(shown.ipw, notShown.ipw),
-    ipwSe: se(shown.ipwSe, notShown.ipwSe),
-  };
   estimatesChart(fig.effect, {
     truth: trueEffect,
     truthLabel: 'true effect',
     xLabel: 'Effect: do(show) − do(not show), clicks per pair →',
     description: `Estimates of the effect of showing an item on its click probability from ${n} logged pairs with 95% intervals, against the true effect ${fmt(trueEffect)}.`,
-    rows: rows(effect, Boolean(shown.error || notShown.error), 'Naive: shown − unshown'),
+    rows: rows(r.effect, 'Naive: shown − unshown'),
   });
 
   const sweep = r.sweep;
@@ -340,26 +258,25 @@ function render(r, s, fig, root) {
       // the grey limit first, so that the naive estimates are drawn over it
       { label: 'where naive converges: P(click | shown)', color: OFF, points: SIZES.map((x) => ({ x, y: t.observedExposed })) },
       { label: 'Naive (95% of logs)', color: COLORS[3], points: sweep.map((p) => ({ x: p.n, y: p.naive.mean, lo: p.naive.lo, hi: p.naive.hi })) },
-      { label: 'Back-door = IPW (95% of logs)', color: COLORS[0], points: sweep.map((p) => ({ x: p.n, y: p.adjusted.mean, lo: p.adjusted.lo, hi: p.adjusted.hi })) },
+      { label: 'Back-door = IPS (95% of logs)', color: COLORS[0], points: sweep.map((p) => ({ x: p.n, y: p.adjusted.mean, lo: p.adjusted.lo, hi: p.adjusted.hi })) },
     ],
   });
 
   // readouts: the graph's verdict, then the numbers (or why there are none)
   root.querySelector('.readout').textContent = verdict(s, g);
   const parts = [];
-  const err = (v) => (Number.isFinite(v) ? ` (${signedFmt(v - t.doExposed)})` : '');
-  const pm = (v, e) => (Number.isFinite(e) ? `${fmt(v)} ± ${fmt(1.96 * e)}` : fmt(v));
-  parts.push(`From ${n} logged pairs: true P(click | do(show)) = ${fmt(t.doExposed)}; naive ${fmt(shown.naive)}${err(shown.naive)}${shown.error ? '.' : `; back-door and IPW ${pm(shown.adjusted, shown.adjustedSe)}${err(shown.adjusted)}.`}`);
-  if (shown.error) parts.push(positivityText(shown.error, 1, s.n));
-  else if (notShown.error) parts.push(positivityText(notShown.error, 0, s.n));
-  else parts.push(`Effect of showing: true ${signedFmt(trueEffect)}, naive ${signedFmt(effect.naive)}, back-door and IPW ${signedFmt(effect.adjusted)} ± ${fmt(1.96 * effect.adjustedSe)}.`);
+    const err = (v) => (Number.isFinite(v) ? [`error ${signedFmt(v - t.doExposed)}`] : []);
+  parts.push(`From ${n} logged pairs: true P(click | do(show)) = ${fmt(t.doExposed)}; naive ${withInterval(shown.naive, fmt, err(shown.naive.estimate))}${shown.positivity ? '.' : `; back-door and IPS ${withInterval(shown.adjusted, fmt, err(shown.adjusted.estimate))}.`}`);
+  const failed = shown.positivity ?? notShown.positivity;
+  if (failed) parts.push(positivityText(failed, s.n));
+  else parts.push(`Effect of showing: true ${signedFmt(trueEffect)}, naive ${signedFmt(r.effect.naive.estimate)}, back-door and IPS ${withInterval(r.effect.adjusted, signedFmt)}.`);
   const here = sweep.find((p) => p.n === s.n);
   if (here && Number.isFinite(here.adjusted.lo)) {
     parts.push(`Over ${here.replicates} simulated logs of this size, 95% of back-door estimates land between ${fmt(here.adjusted.lo)} and ${fmt(here.adjusted.hi)}, 95% of naive ones between ${fmt(here.naive.lo)} and ${fmt(here.naive.hi)}.`);
   }
-  const failed = sweep.filter((p) => p.failed > 0);
-  if (failed.length) {
-    parts.push(`(${list(failed.map((p) => `${p.failed} of ${p.replicates} logs of ${p.n.toLocaleString('en')} pairs`))} had a stratum without shown pairs, hence no adjusted estimate: positivity.)`);
+  const stratumless = sweep.filter((p) => p.failed > 0);
+  if (stratumless.length) {
+    parts.push(`(${list(stratumless.map((p) => `${p.failed} of ${p.replicates} logs of ${p.n.toLocaleString('en')} pairs`))} had a stratum without shown pairs, hence no adjusted estimate: positivity.)`);
   }
   root.querySelector('.readout-numbers').textContent = parts.join(' ');
 }
@@ -377,6 +294,57 @@ function renderAndMirror(r, s, fig, root) {
   render(r, s, fig, root);
 }
 
-startLesson({ slug: 'causal-graph', controls, presets, task: 'causal-graph', render: renderAndMirror });
+// ----- predict, then check -----
+const preset = (id) => presets.find((p) => p.id === id).state;
+const BOOL_KEYS = spec.controls.filter((c) => c.type === 'bool').map((c) => c.key);
+
+const learning = {
+  prompts: [
+    {
+      id: 'naive-popularity',
+      question: 'Popularity pushes items onto the screen and also makes them clicked (taste plays no part in what is shown). Where will the naive P(click | shown) land, compared with the causal P(click | do(show))?',
+      answer: { kind: 'choice', options: [{ value: 'above', label: 'Above it' }, { value: 'same', label: 'About the same' }, { value: 'below', label: 'Below it' }] },
+      state: { ...preset('popularity') },
+      reveal(r, s, guess) {
+        const t = r.truth;
+        const rel = (t.observedExposed - t.doExposed) / t.doExposed;
+        const happened = rel > 0.05 ? 'above' : rel < -0.05 ? 'below' : 'same';
+        const outcome = `P(click | shown) = ${fmt(t.observedExposed)}, while P(click | do(show)) = ${fmt(t.doExposed)}: ${rel > 0 ? '+' : ''}${Math.round(100 * rel)}%.`;
+        const why = happened === 'above'
+          ? 'The shown items are mostly popular ones, which get clicked more whether shown by this recommender or not: the naive rate credits showing with popularity’s clicks. Adjusting for popularity (the back-door path shown ← popularity → click) removes that.'
+          : happened === 'same'
+            ? 'This time the two agree: at this strength popularity barely changes what is shown.'
+            : 'This time the naive rate lands below, which happens when what pushes items onto the screen makes them clicked less.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+    {
+      id: 'unmeasured-taste',
+      question: 'Now taste drives both what is shown and what is clicked, but it is not measured: you adjust for popularity only. Will the adjusted estimate’s 95% interval contain the true effect of showing?',
+      answer: { kind: 'choice', options: [{ value: 'yes', label: 'Yes' }, { value: 'no', label: 'No' }] },
+      state: { ...preset('taste-unmeasured') },
+      reveal(r, s, guess) {
+        const truth = r.truth.doExposed - r.truth.doNotExposed;
+        const e = r.effect.adjusted;
+        const happened = e.lower <= truth && truth <= e.upper ? 'yes' : 'no';
+        const outcome = `The adjusted estimate of the effect is ${fmt(e.estimate)} (95% interval ${fmt(e.lower)} to ${fmt(e.upper)}); the true effect is ${fmt(truth)}.`;
+        const why = happened === 'no'
+          ? 'Adjusting for popularity closes one back-door path, but shown ← taste → click stays open: users shown an item were already more likely to like it. More data only narrows the interval around the wrong number.'
+          : 'This time the interval still reaches the truth, because it is wide at this sample size; the open path through taste biases the estimate all the same, and with more data the interval would leave the truth behind.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+  ],
+  exercise: {
+    id: 'adjustment-set',
+    title: 'Exercise: choose the adjustment set',
+    answerLabel: 'Adjust for',
+    answer: { kind: 'choice', options: [{ value: 'none', label: 'Nothing' }, { value: 'taste', label: 'Taste only' }, { value: 'popularity', label: 'Popularity only' }, { value: 'both', label: 'Taste and popularity' }] },
+    // the core sends every control as a number: the arrows are switches
+    stateOf: (pairs) => Object.fromEntries(pairs.map(([k, v]) => [k, BOOL_KEYS.includes(k) ? v === 1 : v])),
+  },
+};
+
+startLesson({ slug: 'causal-graph', controls, presets, task: 'causal-graph', render: renderAndMirror, learning });
 widget.querySelector('.controls').addEventListener('change', mirrorCheckboxes);
 mirrorCheckboxes();

@@ -4,31 +4,16 @@ import { defineControls } from '../js/state.js';
 import { startLesson } from '../js/lesson.js';
 import { TaskRunner } from '../js/runner.js';
 import { linesChart, show, COLORS, TRUTH, fmt, pct } from '../js/charts.js';
-import { TOPICS } from '../js/tasks/cold-start.js';
+import spec from './cold-start.json' with { type: 'json' };
+
+/** Human names of the world's 8 topics. */
+const TOPICS = ['Pop', 'Rock', 'Hip-hop', 'Jazz', 'Classical', 'Electronic', 'Folk', 'Latin'];
 
 const NAMES = { adaptive: 'Adaptive', popular: 'Popular first', random: 'Random' };
 const COLOR = { adaptive: COLORS[0], popular: COLORS[1], random: COLORS[3] };
 
-// The listeners come first: how decisively they tap, and how many are simulated (more listeners:
-// narrower bands, slower runs); then the onboarding screens.
-const controls = defineControls([
-  { key: 'tau', type: 'number', label: 'Choice sharpness τ', min: 0.25, max: 8, step: 0.25, default: 2, group: 'New listeners', help: 'How reliably a listener taps the genre they like most: 0.25 almost at random, 8 nearly always their favourite among those shown.' },
-  { key: 'users', type: 'steps', label: 'Simulated new listeners', values: [20, 50, 100], default: 100, group: 'New listeners', help: 'Each answers under all three strategies. Fewer: faster, wider bands.' },
-  { key: 'strategy', type: 'choice', label: 'Your session’s screens', group: 'Onboarding screens', default: 'adaptive',
-    options: [{ value: 'adaptive', label: 'Adaptive' }, { value: 'popular', label: 'Popular first' }, { value: 'random', label: 'Random' }],
-    help: 'How the “be the new listener” panel chooses the next screen (adaptive: the most informative one); its average curve is drawn next to your session.' },
-  { key: 'options', type: 'int', label: 'Genres per screen', min: 2, max: 4, default: 3, group: 'Onboarding screens', help: 'How many genres each screen shows (the listener taps one).' },
-  { key: 'questions', type: 'int', label: 'Screens (answers)', min: 1, max: 8, default: 6, group: 'Onboarding screens', help: 'How many answers a new listener gives before onboarding ends.' },
-  { key: 'seed', type: 'int', label: 'Random seed', min: 0, max: 9999, default: 1, group: 'World', help: 'Same seed, same world, same simulated listeners, same numbers.' },
-]);
-
-const presets = [
-  { id: 'onboarding', label: 'Three genres a screen', state: { options: 3, questions: 6, tau: 2 }, note: 'The usual onboarding: six screens of three genres. Every strategy starts from the popular list (about 18% of its tracks liked, with the default seed) and six answers lift it to 31–34%, towards the 38% of a known taste. Adaptive screens pull ahead from the third or fourth answer; the paired gain chart shows it is more than noise.' },
-  { id: 'two', label: 'This or that', state: { options: 2 }, note: 'Two genres per screen: a tap carries at most one bit, so every strategy learns more slowly (25–29% after six answers instead of 31–34%), and the adaptive gain comes late and is within about two standard errors.' },
-  { id: 'noisy', label: 'Careless taps', state: { tau: 0.5 }, note: 'Listeners tap almost at random (τ = 0.5). The answers say little, the belief barely moves, and no choice of screens can extract what the taps do not contain: after six answers all three curves are still near the popular list (21–23%).' },
-  { id: 'decisive', label: 'Decisive listeners', state: { tau: 6 }, note: 'Listeners nearly always tap their favourite among the genres shown (τ = 6). Each answer is a clean comparison, and adaptive screens find the favourite fast: about 37% after five answers, close to the 38% of a known taste, against about 32% for random screens.' },
-  { id: 'few', label: 'Only two taps', state: { questions: 2 }, note: 'Many users leave onboarding after a tap or two. The first screen cannot be adapted to anything, and with two answers adaptive screens are no better than random ones: look at the interval around zero.' },
-];
+const controls = defineControls(spec.controls);
+const { presets } = spec;
 
 // ---------- the comparison charts ----------
 function render(r, s, fig, root) {
@@ -36,7 +21,7 @@ function render(r, s, fig, root) {
   if (r.play) receiveMainPlay(r.play, s, fig, root);
   latestCurves = r.curves ? { curves: r.curves, users: r.users } : latestCurves;
   // the session chart waits for this run's session (the second partial result) when settings changed
-  if (play && PLAY_KEYS.every((k) => play.state[k] === s[k])) drawSession(fig, s);
+  if ((r.curves || r.play) && play && PLAY_KEYS.every((k) => play.state[k] === s[k])) drawSession(fig, s);
 }
 
 let latestCurves = null;
@@ -89,9 +74,13 @@ function drawCurves(r, s, fig, root) {
       : z < -2
         ? ' — random screens did better, by more than twice the standard error'
         : ' — within two standard errors of no difference: it could be noise';
+  // after one answer nothing has adapted yet: say where a clear difference comes from
+  const first = k === 1 && Number.isFinite(z) && Math.abs(z) > 2
+    ? ' After one answer no strategy has adapted to anything yet: the difference comes from which genres each strategy’s first screen happens to show these listeners.'
+    : '';
   root.querySelector('.readout').textContent =
     `After ${k} answer${k === 1 ? '' : 's'}, new listeners like ${pct(c.adaptive.mean[k])} of the tracks recommended after adaptive screens, ${pct(c.popular.mean[k])} after popular-first and ${pct(c.random.mean[k])} after random ones (starting from ${pct(c.random.mean[0])}; ${pct(r.oracle)} if the taste were known). ` +
-    `Adaptive − random: ${pp(g.mean[k])} ± ${sePp(g.se[k])} percentage points (paired standard error over ${r.users} listeners)${verdict}; popular first − random: ${pp(r.gain.popular.mean[k])} ± ${sePp(r.gain.popular.se[k])}.`;
+    `Adaptive − random: ${pp(g.mean[k])} ± ${sePp(g.se[k])} percentage points (paired standard error over ${r.users} listeners)${verdict}; popular first − random: ${pp(r.gain.popular.mean[k])} ± ${sePp(r.gain.popular.se[k])}.${first}`;
 }
 
 // ---------- the played session ----------
@@ -176,6 +165,23 @@ function topicName(j) {
   return TOPICS[j] ?? `Genre ${j + 1}`;
 }
 
+/**
+ * Why the last tap made the list worse for the hidden listener (it can: a tap says which genre wins
+ * among those shown, not how much the listener likes it). With the true taste revealed, say where
+ * the tapped genre ranks in it.
+ */
+function lowerText(last, before, reveal) {
+  const drop = `This tap lowered the list’s quality for the hidden listener (${pct(before.quality)} → ${pct(last.quality)}): the list moved towards ${topicName(last.choice)} tracks.`;
+  const average = ' On average over listeners, answers raise the quality (the chart above).';
+  if (!reveal) return `${drop} A tap says which genre wins among those shown, not how much the listener likes it; show their true taste to see why.${average}`;
+  const shown = last.choiceRankShown === 1 ? 'their favourite of the genres shown' : `only their ${ordinal(last.choiceRankShown)} choice of the genres shown`;
+  const who = last.who === 'you' ? `You picked ${topicName(last.choice)}, for the hidden listener` : `${topicName(last.choice)} is`;
+  if (last.choiceRankAll === 1) {
+    return `${drop} ${who} ${shown} and their favourite genre overall, yet the ${topicName(last.choice)} tracks that came in are ones they like less than the tracks they replaced: a favourite genre is not a favourite track.${average}`;
+  }
+  return `${drop} ${who} ${shown} but only their ${ordinal(last.choiceRankAll)} of the 8 genres, so popular tracks they liked made way for tracks they like less.${average}`;
+}
+
 function drawPlay(root, fig) {
   const snap = play.snap;
   const panel = root.querySelector('.play');
@@ -212,14 +218,18 @@ function drawPlay(root, fig) {
   const fav = snap.favourite.map((p, j) => ({ p, j })).sort((a, b) => b.p - a.p)[0];
   const parts = [];
   const last = snap.steps[snap.steps.length - 1];
-  if (last.choice !== null) parts.push(`${last.who === 'you' ? 'You' : 'The hidden listener'} picked ${topicName(last.choice)}.`);
+  const before = snap.steps.length > 1 ? snap.steps[snap.steps.length - 2] : null;
+  if (last.choice != null) parts.push(`${last.who === 'you' ? 'You' : 'The hidden listener'} picked ${topicName(last.choice)}.`);
   else parts.push(`Hidden listener: user ${snap.listener + 1} of the world’s 400.`);
   if (!done) {
     const pred = snap.question.map((j, k) => `${topicName(j)} ${pct(snap.predictive[k], 0)}`).join(', ');
-    parts.push(`Before the answer, the belief expects ${pred}; this screen’s expected information gain about the whole taste is ${fmt(snap.questionGain, 2)} nats.`);
+    parts.push(`Before the answer, the belief expects ${pred}; this screen’s expected information gain is ${fmt(snap.questionFavouriteGain, 2)} nats about the favourite genre (what adaptive screens maximize) and ${fmt(snap.questionGain, 2)} nats about the whole taste.`);
   }
-  parts.push(`Most likely favourite so far: ${topicName(fav.j)} (${pct(fav.p, 0)}).`);
+  parts.push(snap.asked === 0
+    ? 'Before any answer every genre is equally likely to be the favourite (1 in 8).'
+    : `Most likely favourite so far: ${topicName(fav.j)} (${pct(fav.p, 0)}).`);
   parts.push(`For the hidden listener this list has quality ${pct(last.quality)} (${pct(snap.steps[0].quality)} before any answer, ${pct(snap.oracle)} with their taste known)${snap.steps.some((st) => st.who === 'you') ? ' — your own taps may not match theirs' : ''}.`);
+  if (before && last.quality < before.quality) parts.push(lowerText(last, before, reveal));
   root.querySelector('.play-status').textContent = parts.join(' ');
   // recommendations
   const list = root.querySelector('.play-recs');
@@ -313,4 +323,60 @@ function wirePanel() {
 }
 
 wirePanel();
-startLesson({ slug: 'cold-start', controls, presets, task: 'cold-start', render });
+// ----- predict, then check -----
+const preset = (id) => presets.find((p) => p.id === id).state;
+
+/** The paired gain of adaptive questions over random ones after the last question, as a verdict. */
+function adaptiveVerdict(r) {
+  const g = r.gain.adaptive;
+  const k = g.mean.length - 1;
+  const [m, se] = [g.mean[k], g.se[k]];
+  return { k, m, se, happened: m > 2 * se ? 'adaptive' : m < -2 * se ? 'random' : 'tie' };
+}
+
+const learning = {
+  prompts: [
+    {
+      id: 'adaptive-gain',
+      question: 'New users answer six onboarding questions with three options each. After the sixth answer, whose top 10 is better: with adaptive questions (the most informative next one) or with random ones?',
+      answer: { kind: 'choice', options: [{ value: 'adaptive', label: 'Adaptive' }, { value: 'random', label: 'Random' }, { value: 'tie', label: 'Too close to tell' }] },
+      state: { ...preset('onboarding') },
+      reveal(r, s, guess) {
+        const { k, m, se, happened } = adaptiveVerdict(r);
+        const outcome = `After ${k} answers the same ${r.users} users’ top 10 is ${m >= 0 ? 'better' : 'worse'} by ${fmt(Math.abs(m))} with adaptive questions (± ${fmt(se)}, paired), from a cold start of ${fmt(r.coldStart)} towards ${fmt(r.oracle)}.`;
+        const why = happened === 'adaptive'
+          ? 'Adaptive questions ask what the answers so far leave most uncertain, so each answer tells more about the user’s favourite topic than a random question would.'
+          : happened === 'tie'
+            ? 'This time the two are too close to tell apart with these users: early on any question teaches a lot, and the advantage of choosing shows only after a few answers.'
+            : 'This time random questions did better, which is unusual: with these users the adaptive choice chased topics that did not pay off.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+    {
+      id: 'noisy-gain',
+      question: 'Now users answer carelessly (τ = 0.5: their picks say little about their taste). Will adaptive questions still beat random ones after six answers?',
+      answer: { kind: 'choice', options: [{ value: 'adaptive', label: 'Yes, clearly' }, { value: 'tie', label: 'Too close to tell' }, { value: 'random', label: 'No, random wins' }] },
+      state: { ...preset('noisy') },
+      reveal(r, s, guess) {
+        const { k, m, se, happened } = adaptiveVerdict(r);
+        const outcome = `After ${k} careless answers the paired gain of adaptive questions is ${fmt(m)} ± ${fmt(se)}; the top 10 reaches ${fmt(r.curves.adaptive.mean[k])} against ${fmt(r.oracle)} if we knew the users.`;
+        const why = happened === 'tie'
+          ? 'Noisy answers carry little information whichever question is asked, so choosing the best question buys little: the strategies stay close, and all of them stay far from the oracle.'
+          : happened === 'adaptive'
+            ? 'Even careless answers carry some signal at this seed, and adaptive questions still extract more of it.'
+            : 'This time random questions did better: with answers this noisy, the adaptive choice followed noise.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+  ],
+  exercise: {
+    id: 'questions-needed',
+    title: 'Exercise: how many questions?',
+    answerLabel: 'Questions answered',
+    answer: { kind: 'number', min: 1, max: 8, step: 1, start: 1, unit: 'questions' },
+    // the instance's numeric controls, with adaptive questions
+    stateOf: (pairs) => ({ ...Object.fromEntries(pairs), strategy: 'adaptive' }),
+  },
+};
+
+startLesson({ slug: 'cold-start', controls, presets, task: 'cold-start', render, learning });

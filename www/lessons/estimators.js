@@ -1,61 +1,17 @@
 // Lesson 3: "IPS, SNIPS, DM, DR and friends".
 import { defineControls } from '../js/state.js';
 import { startLesson } from '../js/lesson.js';
-import { spreadChart, groupedBarsChart, linesChart, estimatesChart, COLORS, fmt, pct } from '../js/charts.js';
-import { LAMBDAS } from '../js/tasks/estimators.js';
+import spec from './estimators.json' with { type: 'json' };
+import { spreadChart, groupedBarsChart, linesChart, estimatesChart, COLORS, fmt, pct, count, setText } from '../js/charts.js';
 
-const ROUNDS = [500, 1000, 2000, 5000, 10000, 20000];
-const count = (v) => Math.round(v).toLocaleString('en');
+const controls = defineControls(spec.controls);
+const { presets } = spec;
+const LAMBDAS = controls.get('lambda').values;
 
-const controls = defineControls([
-  { key: 'mismatch', type: 'number', label: 'Logger–target mismatch', min: 0, max: 1, step: 0.05, default: 0.75, format: (v) => v.toFixed(2), group: 'Policies', help: 'At 0 the candidate is production itself (every weight is 1); at 1 it is sharper and prefers the long tail that production rarely shows, with weights up to about 1,000.' },
-  { key: 'lambda', type: 'steps', label: 'Weight threshold λ', values: LAMBDAS, default: 30, format: (v) => v.toLocaleString('en'), group: 'Estimators', help: 'Clipping of IPS and DR, switching threshold of Switch-DR; DRos gets OBP’s λ = λ² and SG-IPS/SG-DR get λ = 1/λ, so that all of them start distrusting weights near this value.' },
-  { key: 'misspec', type: 'number', label: 'Model misspecification', min: 0, max: 1, step: 0.05, default: 0.2, format: (v) => pct(v, 0), group: 'Reward model q̂ (DM and the DR family)', help: 'For the simulated model: 0% is the true expected reward; 100% ignores who the user is and predicts each item’s average.' },
-  {
-    key: 'model', type: 'choice', label: 'Reward model', default: 'true', group: 'Reward model q̂ (DM and the DR family)',
-    options: [
-      { value: 'true', label: 'Simulated' },
-      { value: 'tabular', label: 'Fitted: item averages' },
-      { value: 'ridge', label: 'Fitted: ridge regression' },
-    ],
-    help: 'Simulated: the truth, misspecified as set above. Fitted: learned from each log and used on that same log, as a practitioner would without cross-fitting (item averages, or one ridge regression per item on the users’ features).',
-  },
-  { key: 'rounds', type: 'steps', label: 'Rounds per log', values: ROUNDS, default: 5000, format: count, group: 'Data' },
-  { key: 'seed', type: 'int', label: 'Random seed', min: 0, max: 9999, default: 1, group: 'Data', help: 'Same seed, same world, same logs, same numbers.' },
-]);
-
-const presets = [
-  {
-    id: 'close',
-    label: 'Close policies, good model',
-    state: { mismatch: 0.25, misspec: 0, lambda: 100 },
-    note: 'The candidate is close to production (the largest weight in a log is about 8) and the reward model is exact. Every estimator lands on the truth, and the intervals cover it about 95% of the time. With a perfect model, DM is the most precise of all, about three times as precise as DR: DR’s correction can only add noise here.',
-  },
-  {
-    id: 'far',
-    label: 'Far policies, small logs: IPS explodes',
-    state: { mismatch: 1, rounds: 1000, lambda: 10 },
-    note: 'The candidate likes what production rarely shows: a log of 1,000 rounds is worth about a dozen equally weighted ones (see the effective sample size). IPS is still unbiased, but the middle 95% of its estimates run from about half to about twice the truth, and its intervals miss the truth one time in five. Clipping IPS at λ = 10 cuts its spread about sixfold and pays with a large bias. The estimators with a model lean on it where weights are large: DR clipped at 10 has less than a third of DR’s RMSE, and in the λ sweep the model-based curves are lowest at small λ.',
-  },
-  {
-    id: 'bad-model',
-    label: 'Bad reward model: DM is biased, DR is not',
-    state: { mismatch: 0.5, misspec: 1 },
-    note: 'The reward model ignores who the user is. DM, which trusts it entirely, is off by −0.31 on a truth of 0.50, and its narrow spread gives no hint of it. DR and SNDR use the same model and stay unbiased, with intervals that cover: the weighted correction repairs the model’s error. With a model this poor, though, DR is barely more precise than IPS.',
-  },
-  {
-    id: 'fitted',
-    label: 'Model fitted on the same log',
-    state: { model: 'ridge' },
-    note: 'One ridge regression per item, fitted on each log and then used on that same log. On rare items it fits the few logged rounds closely, and those are exactly the rounds with large weights, so DR’s correction shrinks and DR keeps part of DM’s bias (about −0.05), with intervals that cover the truth only a third of the time. IPS and SNIPS, which use no model, are unaffected. Cross-fitting (OBP’s fit_predict with n_folds > 1) predicts each round from a model fitted on other rounds and removes most of this bias.',
-  },
-  {
-    id: 'big',
-    label: 'Long logs: variance shrinks, bias stays',
-    state: { rounds: 20000 },
-    note: 'Four times more data halves every spread (IPS’s SD goes from 0.048 to 0.022). Bias does not shrink: DM and the clipped estimators stay as far from the truth as before, so their intervals, now narrower, miss it more often (IPS clipped at 30 covers the truth 10% of the time instead of 64%), and the best λ in the sweep moves right.',
-  },
-];
+// Bins of the importance weight (src/lessons/estimators.rs EDGES); short labels, for narrow bars
+// on a phone: each bin runs from its label to ten times it.
+const EDGE_TEXT = ['10⁻⁴', '0.001', '0.01', '0.1', '1', '10', '100', '1,000', '10⁴'];
+const binLabel = (b) => (b === 0 ? `<${EDGE_TEXT[0]}` : b === EDGE_TEXT.length ? `≥${EDGE_TEXT[b - 1]}` : EDGE_TEXT[b - 1]);
 
 const WEIGHTS_ONLY = COLORS[0];
 const MODEL_ONLY = COLORS[3];
@@ -79,7 +35,6 @@ function shown(lambda) {
   ];
 }
 
-const NARROW = { SNIPS: 'SN\nIPS', SNDR: 'SN\nDR', 'IPS clip': 'IPS\nclip', 'SG-IPS': 'SG\nIPS', 'DR clip': 'DR\nclip', Switch: 'Sw.\nDR', DRos: 'DR\nos', 'SG-DR': 'SG\nDR' };
 
 const SWEEP = [
   { id: 'ipwc', label: 'Clipped IPS', color: COLORS[0] },
@@ -91,10 +46,6 @@ const SWEEP = [
 ];
 
 const signed = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x))}` : '—');
-
-function setText(el, text) {
-  if (el && el.textContent !== text) el.textContent = text;
-}
 
 // The first partial result of a run redraws the main chart and the readouts only, so that a slider
 // move shows within a frame or two; the next partials (every ~250 ms) and the last redraw everything.
@@ -118,10 +69,8 @@ function render(r, s, fig, root) {
   if (firstOfRun && R < r.progress.total) return;
 
   const SERIES = ['|bias|', 'SD', 'RMSE'];
-  // On a narrow screen the names go on two short lines (and the axis title, obvious, goes) so that
-  // they do not overlap.
+  // On a narrow screen the axis title, obvious, goes (the chart stands the names upright).
   const narrow = fig.errors.clientWidth < 600;
-  if (narrow) for (const e of rows) e.short = NARROW[e.short] ?? e.short;
   groupedBarsChart(fig.errors, {
     groups: rows.map((e) => e.short),
     series: SERIES,
@@ -139,7 +88,7 @@ function render(r, s, fig, root) {
     truth: 0.95,
     xLabel: 'Share of 95% intervals covering the truth →',
     description: `Share of the ${R} logs on which each estimator's 95% interval contained the true value, with a 95% Wilson interval for that share; the dashed line is the promised 95%.`,
-    rows: rows.map((e) => ({ label: e.label, value: e.st.coverage, lower: e.st.covLo, upper: e.st.covHi, color: e.color })),
+    rows: rows.map((e) => ({ label: e.label, value: e.st.coverage, lower: e.st.coverageLo, upper: e.st.coverageHi, color: e.color })),
   });
 
   const ref = Math.max(r.stats.ipw.rmse, r.stats.dr.rmse);
@@ -167,17 +116,17 @@ function render(r, s, fig, root) {
   if (!w) return;
   const WS = ['Rounds: this log', 'Rounds: expected', 'Σw: this log', 'Σw: expected'];
   groupedBarsChart(fig.weights, {
-    groups: w.bins.map((b) => b.label),
+    groups: w.bins.map((b) => binLabel(b.bin)),
     series: WS,
     xLabel: 'Importance weight w, in bins from x to 10x',
     yLabel: '↑ Share',
     percent: true,
     description: `Histogram of the importance weights of one log of ${count(s.rounds)} rounds: the share of rounds in each weight bin and the share of the total weight they carry, next to the exact shares of an infinitely long log.`,
     data: w.bins.flatMap((b) => [
-      { group: b.label, series: WS[0], value: b.roundsLog },
-      { group: b.label, series: WS[1], value: b.roundsExact },
-      { group: b.label, series: WS[2], value: b.massLog },
-      { group: b.label, series: WS[3], value: b.massExact },
+      { group: binLabel(b.bin), series: WS[0], value: b.roundsLog },
+      { group: binLabel(b.bin), series: WS[1], value: b.roundsExact },
+      { group: binLabel(b.bin), series: WS[2], value: b.massLog },
+      { group: binLabel(b.bin), series: WS[3], value: b.massExact },
     ]),
   });
 }
@@ -185,12 +134,18 @@ function render(r, s, fig, root) {
 function readouts(r, s, rows, logs, root) {
   const R = r.progress.done;
   const w = r.weights;
-  const best = rows.filter((e) => Number.isFinite(e.st.rmse)).reduce((a, b) => (a && a.st.rmse <= b.st.rmse ? a : b), null);
+  const crown = r.crown.find((c) => c.lambda === s.lambda);
+  const best = rows.find((e) => e.id === crown?.best);
+  const degenerate = rows.find((e) => e.id === crown?.degenerate);
   const st = r.stats;
+  // A setting that ignores the candidate earns no crown: say why when it would have won.
+  const aside = degenerate
+    ? ` (${degenerate.label} has a lower RMSE still, ${fmt(degenerate.st.rmse)}, but it is no estimate of the candidate: at this λ it gives every round the same weight, so it reports production’s own click rate, ${fmt(r.loggerValue)}, whatever the candidate does. That it wins means every estimator that does look at the candidate is off, on average, by more than the whole gap between production’s click rate and the candidate’s ${fmt(r.truth)}: on these logs none of them can tell the candidate apart from production.)`
+    : '';
   const model = s.model === 'true' ? '' : ' (the misspecification slider applies to the simulated model only)';
   setText(
     root.querySelector('.readout'),
-    `True value of the candidate: ${fmt(r.truth)} clicks per round (production’s own: ${fmt(r.loggerValue)}). Over ${logs}: DM is off by ${signed(st.dm.bias)} on average${model}; IPS by ${signed(st.ipw.bias)}, with a spread (SD) of ${fmt(st.ipw.sd)}; DR by ${signed(st.dr.bias)}, SD ${fmt(st.dr.sd)}. Lowest RMSE: ${best ? `${best.label}, ${fmt(best.st.rmse)}` : '—'}.`,
+    `True value of the candidate: ${fmt(r.truth)} clicks per round (production’s own: ${fmt(r.loggerValue)}). Over ${logs}: DM is off by ${signed(st.dm.bias)} on average${model}; IPS by ${signed(st.ipw.bias)}, with a spread (SD) of ${fmt(st.ipw.sd)}; DR by ${signed(st.dr.bias)}, SD ${fmt(st.dr.sd)}. Lowest RMSE: ${best ? `${best.label}, ${fmt(best.st.rmse)}` : '—'}.${aside}`,
   );
   const e = r.essOverLogs;
   if (!w) {
@@ -203,4 +158,56 @@ function readouts(r, s, rows, logs, root) {
   );
 }
 
-startLesson({ slug: 'estimators', controls, presets, task: 'estimators', render });
+// ----- predict, then check -----
+const preset = (id) => presets.find((p) => p.id === id).state;
+
+const learning = {
+  prompts: [
+    {
+      id: 'spread-far',
+      question: 'The candidate is far from the logger and each log holds only 1,000 visits. Over many such logs, whose estimates will spread more: IPS, or the direct method (DM, the reward model’s prediction alone)?',
+      answer: { kind: 'choice', options: [{ value: 'ipw', label: 'IPS' }, { value: 'dm', label: 'DM' }, { value: 'same', label: 'About the same' }] },
+      state: { ...preset('far') },
+      reveal(r, s, guess) {
+        const [ips, dm] = [r.stats.ipw, r.stats.dm];
+        const ratio = ips.sd / dm.sd;
+        const happened = ratio > 1.2 ? 'ipw' : ratio < 1 / 1.2 ? 'dm' : 'same';
+        const outcome = `Over ${ips.n} logs IPS’s estimates spread by ${fmt(ips.sd)} (standard deviation), DM’s by ${fmt(dm.sd)}; DM is off by ${fmt(dm.bias)} on average, IPS by ${fmt(ips.bias)}.`;
+        const why = happened === 'ipw'
+          ? 'Far from the logger, the candidate’s favourite items were rarely logged: the few visits that show them carry huge weights, and whether a log holds a handful or none of them moves IPS a lot. DM never looks at the weights; its price is bias when the model is wrong.'
+          : happened === 'same'
+            ? 'This time the two spread about equally: the weights stay moderate at this setting.'
+            : 'This time DM spreads more, which is unusual: its model, fitted on each small log, moves more between logs than the weights do.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+    {
+      id: 'bad-model',
+      question: 'Now the reward model is badly misspecified: it ignores who the user is. Which will land further from the truth on average: DM, or doubly robust (DR), which adds the importance-weighted errors of that model?',
+      answer: { kind: 'choice', options: [{ value: 'dm', label: 'DM' }, { value: 'dr', label: 'DR' }, { value: 'same', label: 'About the same' }] },
+      state: { ...preset('bad-model') },
+      reveal(r, s, guess) {
+        const [dm, dr] = [r.stats.dm, r.stats.dr];
+        const [a, b] = [Math.abs(dm.bias), Math.abs(dr.bias)];
+        const happened = a > 2 * b + 2 * dm.biasSe + 2 * dr.biasSe ? 'dm' : b > 2 * a + 2 * dm.biasSe + 2 * dr.biasSe ? 'dr' : 'same';
+        const outcome = `On average over the logs DM misses the truth ${fmt(r.truth)} by ${fmt(dm.bias)}, DR by ${fmt(dr.bias)} (± ${fmt(dr.biasSe)}).`;
+        const why = happened === 'dm'
+          ? 'DM is only as good as its model: a model that ignores the user is wrong for everyone, the same way in every log. DR starts from that model and adds the weighted errors it makes on the logged visits, which cancel its bias on average as long as the propensities are right.'
+          : happened === 'same'
+            ? 'This time the two land equally close: the model’s error happens to average out over the candidate’s picks.'
+            : 'This time DR lands further off, which is unusual: the weighted corrections are noisy enough at this setting to outweigh the model’s bias.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+  ],
+  exercise: {
+    id: 'best-lambda',
+    title: 'Exercise: tune λ for this logger',
+    answerLabel: 'Weight threshold λ',
+    answer: { kind: 'number', min: 1, max: 1000, step: 1, start: 30, unit: '' },
+    // the instance's numeric controls, with the true reward model the problem is posed for
+    stateOf: (pairs) => ({ ...Object.fromEntries(pairs), model: 'true' }),
+  },
+};
+
+startLesson({ slug: 'estimators', controls, presets, task: 'estimators', render, learning });

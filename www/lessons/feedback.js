@@ -2,8 +2,9 @@
 import { defineControls } from '../js/state.js';
 import { startLesson } from '../js/lesson.js';
 import { show, COLORS, TRUTH, fmt, pct } from '../js/charts.js';
+import spec from './feedback.json' with { type: 'json' };
 
-// Keep in step with www/js/tasks/feedback.js (the page does not import the worker's module).
+// The predictors and estimators in the order of the scenario's output (src/lessons/feedback.rs).
 const PREDICTORS = [
   { key: 'global', label: 'Global average', color: COLORS[3] },
   { key: 'item', label: 'Item average', color: COLORS[1] },
@@ -26,58 +27,18 @@ const PROXIES = [
   { value: 'engaged', label: 'Played > 30 s or saved', short: '> 30 s or saved' },
   { value: 'thumbs', label: 'Thumbs up', short: 'Thumbs up' },
 ];
-const SHARES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 const int = (v) => Math.round(v).toLocaleString('en');
+/** Ratings are 1 to 5 stars: no absolute error exceeds 4. */
+const MAX_ERROR = 4;
 const stars = (v) => `${fmt(v, 2)}★`;
 
-const controls = defineControls([
-  { key: 'mnar', type: 'number', label: 'Extremes rated more often (MNAR strength m)', min: 0, max: 8, step: 0.5, default: 2, group: 'Ratings users choose to give', help: 'A consumed item is rated with probability rate × (1 + m·(|r − 3|/2)²): at m = 2, 1★ and 5★ items three times as often as 3★ ones; at 0 the decision to rate ignores the rating.' },
-  { key: 'rate', type: 'steps', label: 'Rating rate (of consumed 3★ items)', values: [0.02, 0.05, 0.1, 0.2, 0.5, 1], default: 0.1, format: (v) => pct(v, 0), group: 'Ratings users choose to give', help: 'How often a consumed item with a middling true rating gets rated; extremes more often (capped at 100%).' },
-  { key: 'perUser', type: 'steps', label: 'Items each user consumes (budget k)', values: [2, 5, 10, 20, 50], default: 20, group: 'Ratings users choose to give', help: 'Item i is consumed with probability min(1, k·π(i|u)). Favourites saturate at 1, so users consume fewer than k items.' },
-  { key: 'choose', type: 'number', label: 'Users consume what they like (β)', min: 0, max: 4, step: 0.5, default: 2, group: 'Ratings users choose to give', help: 'Sharpness of the softmax over how much each user likes each item: 0 consumes items at random.' },
-  { key: 'survey', type: 'steps', label: 'Random items asked per user', values: [1, 2, 5, 10, 20], default: 2, group: 'Random survey (Yahoo! R3, Coat)', help: 'Each of the 500 users rates this many uniformly random items, and always answers.' },
-  { key: 'proxy', type: 'choice', label: 'Satisfaction proxy', options: PROXIES, default: 'engaged', group: 'Implicit signals', help: 'The signal that counts a play as “satisfied”, scored against whether the user liked the track (hidden).' },
-  { key: 'sampling', type: 'steps', label: 'Sessions spent building playlists', values: SHARES, default: 0.3, format: (v) => pct(v, 0), group: 'Implicit signals', help: 'Sampling sessions skip 90% of tracks, liked or not, and save 60% of what they like; listening sessions skip what they dislike.' },
-  { key: 'seed', type: 'int', label: 'Random seed', min: 0, max: 9999, default: 1, group: 'World', help: 'Same seed, same users, items, ratings and plays.' },
-]);
-
-const presets = [
-  {
-    id: 'chosen',
-    label: 'Ratings users chose to give',
-    state: { mnar: 2, choose: 2 },
-    note: 'Users consume about 5.6 tracks each, mostly ones they like, and rate 454 of the 50,000 user–item pairs (0.9%). Their ratings average 2.65★; the true average over all pairs is 1.51★, with 59% of pairs at 1★ but only 21% of the ratings. On those ratings the naive metric calls the propensity-weighted average the worst of the four predictors (MAE 1.28) when it is the second best (0.59), and it flatters the others (the global average: 1.02 against 1.23). The survey’s 1,000 random answers and SNIPS order all four correctly; IPS does too on average, with bars up to 1.9 stars wide. Naive-Bayes propensities, which only look at the rating, put the personalized model (0.89) behind the weighted average.',
-  },
-  {
-    id: 'mar',
-    label: 'Ratings missing at random',
-    state: { mnar: 0, choose: 0 },
-    note: 'Users now consume 20 random tracks each and rate 10% of them whatever they think: the ratings are missing at random. The observed ratings look like the truth (58% 1★ against 59%), the two averages coincide at 1.56★, and every estimate lands on the truth: the naive MAE of the global average is 0.607, its truth 0.607. Propensities cannot help where there is no bias to correct.',
-  },
-  {
-    id: 'extremes',
-    label: 'Only strong opinions get rated',
-    state: { choose: 0, mnar: 8 },
-    note: 'Users consume at random, but rate 1★ and 5★ tracks 90% of the time and 3★ ones 10%: the bias now comes from the decision to rate alone. 83% of the 6,429 ratings are 1★ (59% of all pairs). Naively, the global average (0.35), the item average (0.34) and the personalized model (0.35) look alike; in truth the personalized model is clearly best (0.46 against 0.54–0.55). IPS and SNIPS land within 0.01 of every truth with narrow bars, since no propensity is tiny. Naive-Bayes propensities come within 0.02 of every truth: their assumption, that observation depends on the rating only, now holds.',
-  },
-  {
-    id: 'sparse',
-    label: 'Very sparse ratings',
-    state: { rate: 0.02 },
-    note: 'Only 2% of consumed 3★ tracks get rated: 85 training ratings for 50,000 pairs, about 84 per test draw. Thumbs up now come with 0.4% of plays. The naive metric is still biased, and the corrections can no longer save it: IPS for the global average ranges from 0.33 to 4.2 over the 40 draws, SNIPS from 0.85 to 1.61 (truth 1.31). The survey’s 1,000 random answers still pin every predictor to within a few hundredths.',
-  },
-  {
-    id: 'playlists',
-    label: 'Playlist season, dwell as the proxy',
-    state: { sampling: 0.8, proxy: 'dwell30' },
-    note: '80% of sessions are spent building playlists, where nine tracks in ten are skipped after a few seconds, liked or not. “Played > 30 s” now counts 23.9% of plays as satisfied, against 42.4% if everyone were just listening, while users like 34.1% of the tracks they hear either way. It catches only 49% of the liked plays; saves catch as many (49%) and are never wrong. Combining them (“played > 30 s or saved”) says 34.1%, right at this mix by luck: it still reads 42.5% when everyone listens.',
-  },
-];
+const controls = defineControls(spec.controls);
+const { presets } = spec;
 
 const labelMargin = (labels) => Math.min(300, 16 + 7.2 * Math.max(8, ...labels.map((l) => String(l).length)));
 
-/** Rank order (best first) of the predictors under a vector of MAEs. */
-const order = (values) => PREDICTORS.map((p, i) => ({ p, v: values[i] })).filter((x) => Number.isFinite(x.v)).sort((a, b) => a.v - b.v).map((x) => x.p);
+/** Rank order (best first) of the predictors under a vector of MAEs (equal to 9 decimals: a tie, in the predictors' order, as in the core). */
+const order = (values) => PREDICTORS.map((p, i) => ({ p, i, v: Math.round(values[i] * 1e9) })).filter((x) => Number.isFinite(x.v)).sort((a, b) => a.v - b.v || a.i - b.i).map((x) => x.p);
 const sameOrder = (a, b) => a.length === b.length && a.every((p, i) => p === b[i]);
 const orderText = (ps) => ps.map((p) => p.label.toLowerCase()).join(', ');
 
@@ -96,7 +57,10 @@ function maeChart(el, r, width) {
     });
   });
   const finite = pts.flatMap((d) => [d.value, d.hi]).filter(Number.isFinite);
-  const xmax = Math.min(4, Math.max(1, ...finite) * 1.05);
+  // Ratings are 1–5 stars, so no error exceeds 4; weighted estimates (IPS) can, and then the chart
+  // shows the ceiling and runs past it (up to 8 stars; beyond, an arrow gives the value).
+  const xmax = Math.min(8, Math.max(1, ...finite) * 1.05);
+  const beyond = pts.filter((d) => d.hi > xmax);
   const truthPts = pts.filter((d) => d.row === truthRow);
   show(el, {
     data: { pts, xmax, narrow },
@@ -119,6 +83,9 @@ function maeChart(el, r, width) {
         clip: true,
         marks: [
           P.ruleX(truthPts, { x: 'value', stroke: 'predictor', strokeDasharray: '4 3', strokeWidth: 1.5, strokeOpacity: 0.8 }),
+          xmax > MAX_ERROR ? P.ruleX([MAX_ERROR], { stroke: '#555', strokeWidth: 1.5 }) : null,
+          xmax > MAX_ERROR ? P.text([MAX_ERROR], { x: (d) => d, frameAnchor: 'bottom', lineAnchor: 'bottom', dy: -4, textAnchor: 'end', dx: -4, text: () => 'largest possible error (4 stars)', fill: '#555', fontSize: 11.5 }) : null,
+          P.text(beyond, { y: 'row', x: xmax, text: (d) => `${d.predictor}: to ${fmt(d.hi, 1)} ▶`, textAnchor: 'end', dy: -10, fill: '#222', fontSize: 11 }),
           ...PREDICTORS.flatMap((p, i) => {
             const mine = pts.filter((d) => d.k === i);
             const dy = (i - 1.5) * 7;
@@ -182,8 +149,8 @@ function proxyChart(el, r, s, width) {
   const name = PROXIES.find((p) => p.value === s.proxy).label;
   const series = `Proxy: ${name} (95% interval)`;
   const truthLabel = 'Plays the user liked (hidden truth)';
-  const pts = Q.sweep.map((p) => ({ x: 100 * p.x, y: p.y, lo: p.lo, hi: p.hi }));
-  const here = { x: 100 * s.sampling, y: Q.at.y, lo: Q.at.lo, hi: Q.at.hi };
+  const pts = Q.sweep.map((p) => ({ x: 100 * p.x, y: p.rate.estimate, lo: p.rate.lower, hi: p.rate.upper }));
+  const here = { x: 100 * s.sampling, y: Q.at.estimate, lo: Q.at.lower, hi: Q.at.upper };
   const ymax = Math.max(0.6, ...pts.map((p) => p.hi)) * 1.02;
   show(el, {
     data: { pts, here, truth: Q.truth, name },
@@ -209,7 +176,7 @@ function proxyChart(el, r, s, width) {
           P.line(pts, { x: 'x', y: 'y', stroke: () => series, strokeWidth: 2 }),
           P.ruleX([here], { x: 'x', stroke: '#666', strokeDasharray: '2 3' }),
           P.dot([here], { x: 'x', y: 'y', fill: () => series, r: 5, stroke: 'white', title: (d) => `${d.x}% sampling: ${pct(d.y, 1)} (${pct(d.lo, 1)}–${pct(d.hi, 1)})` }),
-          P.text([here], { x: 'x', frameAnchor: 'top', dy: 6, dx: here.x > 60 ? -6 : 6, textAnchor: here.x > 60 ? 'end' : 'start', text: () => `your mix: ${pct(here.y, 1)} satisfied, ${pct(Q.truth, 1)} liked`, fill: 'currentColor' }),
+          P.text([here], { x: 'x', frameAnchor: 'top', dy: 6, dx: here.x > 50 ? -6 : 6, textAnchor: here.x > 50 ? 'end' : 'start', text: () => (width < 560 ? `${pct(here.y, 1)} satisfied` : `your mix: ${pct(here.y, 1)} satisfied, ${pct(Q.truth, 1)} liked`), fill: 'currentColor' }),
         ],
       }),
   });
@@ -223,15 +190,16 @@ function signalsChart(el, r, s, width) {
     rate: g.rate,
     key: g.key,
     kind: g.kind === 'explicit' ? 'Explicit signal' : 'Implicit signal',
-    x: g.recall.value,
-    xlo: g.recall.lo,
-    xhi: g.recall.hi,
-    y: g.precision.value,
-    ylo: g.precision.lo,
-    yhi: g.precision.hi,
+    x: g.recall.estimate,
+    xlo: g.recall.lower,
+    xhi: g.recall.upper,
+    y: g.precision.estimate,
+    ylo: g.precision.lower,
+    yhi: g.precision.upper,
+    note: [g.precision.caution && `precision: ${g.precision.caution}`, g.recall.caution && `recall: ${g.recall.caution}`].filter(Boolean).join('; '),
     selected: g.key === s.proxy,
   }));
-  pts.push({ label: narrow ? 'Liked (truth)' : 'Liked (the truth)', rate: Q.likedAt.y, key: 'truth', kind: 'The truth', x: 1, xlo: NaN, xhi: NaN, y: 1, ylo: NaN, yhi: NaN, selected: false });
+  pts.push({ label: narrow ? 'Liked (truth)' : 'Liked (the truth)', rate: Q.likedAt.estimate, key: 'truth', kind: 'The truth', x: 1, xlo: NaN, xhi: NaN, y: 1, ylo: NaN, yhi: NaN, selected: false, note: 'by definition' });
   for (const p of pts) p.r = 2.5 + 10 * Math.sqrt(p.rate);
   const kinds = ['Implicit signal', 'Explicit signal', 'The truth'];
   // Labels: the first of eight placements (either side of the point, one or two lines above or
@@ -265,8 +233,8 @@ function signalsChart(el, r, s, width) {
     data: { pts },
     description: `Precision and recall of each signal as a detector of plays the user liked, at ${pct(s.sampling, 0)} sampling sessions, with 95% intervals; the hidden truth sits at 100% and 100%.`,
     table: {
-      columns: ['signal', 'share of plays with the signal', 'recall: liked plays it catches', 'recall low', 'recall high', 'precision: its plays that were liked', 'precision low', 'precision high'],
-      rows: pts.map((p) => [p.label, p.rate, p.x, p.xlo, p.xhi, p.y, p.ylo, p.yhi]),
+      columns: ['signal', 'share of plays with the signal', 'recall: liked plays it catches', 'recall low', 'recall high', 'precision: its plays that were liked', 'precision low', 'precision high', 'about the intervals'],
+      rows: pts.map((p) => [p.label, p.rate, p.x, p.xlo, p.xhi, p.y, p.ylo, p.yhi, p.note]),
     },
     make: (P) =>
       P.plot({
@@ -307,13 +275,19 @@ function ratingsReadout(r, s, node) {
     return sameOrder(o, truthOrder) ? 'the true order' : orderText(o);
   };
   const worst = PREDICTORS.map((p, i) => ({ p, i, d: R.estimates.naive[i].mean - R.truth[i] })).sort((a, b) => Math.abs(b.d) - Math.abs(a.d))[0];
-  node.textContent = `${int(R.nTrain)} training ratings for 50,000 user–item pairs (${pct(R.nTrain / 50000, 1)}; each user consumes about ${fmt(R.consumed, 1)} items), about ${int(R.nTest)} test ratings per draw, ${int(R.nSurvey)} survey answers. Observed ratings average ${stars(R.constants.global)}, all pairs ${stars(R.trueMean)}. From best to worst, the truth ranks the predictors ${orderText(truthOrder)}. The naive metric gives ${verdict('naive')}, and is off by up to ${fmt(Math.abs(worst.d), 2)} stars (${worst.p.label.toLowerCase()}: ${fmt(R.estimates.naive[worst.i].mean, 2)} against ${fmt(R.truth[worst.i], 2)}). SNIPS gives ${verdict('snips')}; the survey ${verdict('survey')}.`;
+  const n = R.replicates;
+  const right = R.orderRight;
+  const over = ['ips', 'nb'].flatMap((key) => R.estimates[key].map((x) => x.hi)).filter((x) => x > MAX_ERROR);
+  const ceiling = over.length
+    ? ` Some draws of IPS put an error above ${MAX_ERROR} stars (up to ${fmt(Math.max(...over), 1)}), more than any rating can be off: IPS divides by propensities and is not bounded by the possible errors; a few tiny propensities carry it there.`
+    : '';
+  node.textContent = `${int(R.nTrain)} training ratings for 50,000 user–item pairs (${pct(R.nTrain / 50000, 1)}; each user consumes about ${fmt(R.consumed, 1)} items), about ${int(R.nTest)} test ratings per draw, ${int(R.nSurvey)} survey answers. Observed ratings average ${stars(R.constants.global)}, all pairs ${stars(R.trueMean)}. From best to worst, the truth ranks the predictors ${orderText(truthOrder)}. Averaged over ${n} draw${n === 1 ? '' : 's'}, the naive metric gives ${verdict('naive')}, and is off by up to ${fmt(Math.abs(worst.d), 2)} stars (${worst.p.label.toLowerCase()}: ${fmt(R.estimates.naive[worst.i].mean, 2)} against ${fmt(R.truth[worst.i], 2)}); SNIPS gives ${verdict('snips')}; the survey ${verdict('survey')}. One draw is all a team ever has: a single draw ranks all four in the true order in ${right.snips} of ${n} with SNIPS (IPS always ranks them as SNIPS does within one draw: both divide the same weighted errors, by different constants), ${right.survey} of ${n} with the survey and ${right.naive} of ${n} naively.${ceiling}`;
 }
 
 function proxyReadout(r, s, node) {
   const Q = r.proxy;
   const name = PROXIES.find((p) => p.value === s.proxy).label;
-  node.textContent = `At ${pct(s.sampling, 0)} playlist sessions, “${name}” counts ${pct(Q.at.y, 1)} of ${int(Q.plays)} plays as satisfied; users liked ${pct(Q.truth, 1)}. In listening sessions it says ${pct(Q.listening, 1)}, in sampling sessions ${pct(Q.sampling, 1)}, although users like the same share of tracks in both.`;
+  node.textContent = `At ${pct(s.sampling, 0)} playlist sessions, “${name}” counts ${pct(Q.at.estimate, 1)} of ${int(Q.plays)} plays as satisfied (95% interval ${pct(Q.at.lower, 1)} to ${pct(Q.at.upper, 1)}${Q.at.caution ? `; ${Q.at.caution}` : ''}); users liked ${pct(Q.truth, 1)}. In listening sessions it says ${pct(Q.listening, 1)}, in sampling sessions ${pct(Q.sampling, 1)}, although users like the same share of tracks in both.`;
 }
 
 function render(r, s, fig, root) {
@@ -330,4 +304,61 @@ function render(r, s, fig, root) {
   }
 }
 
-startLesson({ slug: 'feedback', controls, presets, task: 'feedback', render });
+// ----- predict, then check -----
+const preset = (id) => presets.find((p) => p.id === id).state;
+/** Whether the naive MAE ranks the four predictors in their true order in most draws. */
+function orderVerdict(r) {
+  const R = r.ratings;
+  const share = R.orderRight.naive / R.replicates;
+  return { share, n: R.replicates, happened: share >= 0.5 ? 'usually' : 'rarely' };
+}
+
+const learning = {
+  prompts: [
+    {
+      id: 'naive-order',
+      question: 'Users rate what they chose to consume, and mostly when they loved or hated it. Scored by the naive MAE on such self-selected test ratings, will the four rating predictors come out in their true order?',
+      answer: { kind: 'choice', options: [{ value: 'usually', label: 'Usually' }, { value: 'rarely', label: 'Rarely' }] },
+      state: { ...preset('chosen') },
+      reveal(r, s, guess) {
+        const { share, n, happened } = orderVerdict(r);
+        const outcome = `In ${r.ratings.orderRight.naive} of ${n} draws of test ratings (${pct(share)}) the naive MAE ranks the predictors in their true order; the random survey does in ${r.ratings.orderRight.survey}.`;
+        const why = happened === 'rarely'
+          ? 'Self-selected ratings over-represent the extremes users chose to rate: a predictor that is good at those looks better than it is on every user–item pair. A random survey, or weighting each rating by 1 over its chance of being observed, fixes the order.'
+          : 'This time the naive MAE gets the order right in most draws: at this setting the ratings are missing almost at random.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+    {
+      id: 'mar-order',
+      question: 'Now users rate items at random, whatever they think of them (missing at random). Will the naive MAE rank the predictors in their true order?',
+      answer: { kind: 'choice', options: [{ value: 'usually', label: 'Usually' }, { value: 'rarely', label: 'Rarely' }] },
+      state: { ...preset('mar') },
+      reveal(r, s, guess) {
+        const { share, n, happened } = orderVerdict(r);
+        const outcome = `In ${r.ratings.orderRight.naive} of ${n} draws (${pct(share)}) the naive MAE ranks the predictors in their true order.`;
+        const why = happened === 'usually'
+          ? 'When which ratings are observed does not depend on their values, the observed ratings are a fair sample of all pairs: the naive MAE is unbiased, and only its noise can swap two close predictors.'
+          : 'This time the naive MAE gets the order wrong in most draws even at random: two of the predictors are too close for this many test ratings.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+  ],
+  exercise: {
+    id: 'closest-proxy',
+    title: 'Exercise: which signal tracks satisfaction?',
+    answerLabel: 'Signal',
+    answer: {
+      kind: 'choice',
+      options: [
+        { value: 'dwell30', label: 'Played > 30 s' },
+        { value: 'dwell120', label: 'Played > 2 min' },
+        { value: 'save', label: 'Saved to a playlist' },
+        { value: 'engaged', label: 'Played > 30 s or saved' },
+        { value: 'thumbs', label: 'Thumbs up' },
+      ],
+    },
+  },
+};
+
+startLesson({ slug: 'feedback', controls, presets, task: 'feedback', render, learning });

@@ -1,8 +1,8 @@
 // Lesson 6: "A skip is not always a dislike".
 import { defineControls } from '../js/state.js';
 import { startLesson } from '../js/lesson.js';
+import spec from './intent.json' with { type: 'json' };
 import { show, COLORS, TRUTH, fmt } from '../js/charts.js';
-import { SHARES, Z95, lift, exactLift } from '../js/tasks/intent.js';
 
 const int = (v) => Math.round(v).toLocaleString('en');
 const sharePct = (v) => `${Math.round(100 * v)}%`;
@@ -44,74 +44,10 @@ const METHOD_LABEL = {
   declared: 'Declared only',
 };
 
-const controls = defineControls([
-  { key: 'share', type: 'steps', label: 'Sessions spent sampling for a playlist', values: SHARES, default: 0.4, format: sharePct, group: 'Users', help: 'The rest are listening sessions. Users who love one genre sample more often than the others.' },
-  {
-    key: 'signal',
-    type: 'choice',
-    label: 'Judge the A/B test by',
-    options: [
-      { value: 'stream', label: 'Streams (not skipped)' },
-      { value: 'skip', label: 'Skips (fewer is better)' },
-      { value: 'dwell', label: 'Listening time' },
-      { value: 'save', label: 'Saves' },
-      { value: 'thumbsUp', label: 'Thumbs up' },
-      { value: 'intentAware', label: 'Intent-aware reward' },
-    ],
-    default: 'stream',
-    group: 'Evaluation',
-    help: 'The signal whose verdict the readout states and the sweep follows. The first chart shows them all.',
-  },
-  { key: 'sessions', type: 'steps', label: 'A/B test: sessions per arm', values: [2000, 5000, 10000, 20000, 50000], default: 10000, format: int, group: 'Evaluation', help: 'Each candidate gets this many five-track sessions of fresh traffic.' },
-  {
-    key: 'method',
-    type: 'choice',
-    label: 'Recognise sampling sessions by',
-    options: [
-      { value: 'dwell', label: 'Preview pattern' },
-      { value: 'burst', label: 'Skip burst' },
-      { value: 'declared', label: 'Declared intent only' },
-    ],
-    default: 'dwell',
-    group: 'Intent-aware reward',
-    help: 'Preview pattern: 2 or more skips lasting 7.5 s or longer. Skip burst: 4 or 5 of the 5 tracks skipped. A declared intent is always used. The rule trains candidate B and computes the intent-aware reward.',
-  },
-  { key: 'declared', type: 'steps', label: 'Sessions that declare their intent', values: [0, 0.1, 0.2, 0.5, 1], default: 0.2, format: sharePct, group: 'Intent-aware reward', help: 'For example by opening a “build a playlist” screen first.' },
-  { key: 'seed', type: 'int', label: 'Random seed', min: 0, max: 9999, default: 1, group: 'World', help: 'Same seed, same users, tracks, logs and A/B tests.' },
-]);
-
-const presets = [
-  {
-    id: 'flip',
-    label: '40% playlist sessions',
-    state: { share: 0.4, signal: 'stream' },
-    note: 'Users truly like 8.1% more of what B plays (2.11 against 1.95 liked tracks per session), yet an A/B test judged by streams declares A the winner (−4.9%, 95% interval −7.4% to −2.3%), and so do skips and listening time. Saves and thumbs up point to B; the intent-aware reward agrees with the truth (+7.1%, interval +4.3% to +9.9%). The second chart shows why: B gives listening sessions 0.10 fewer liked tracks and playlist sessions 0.54 more, and streams barely see playlist sessions.',
-  },
-  {
-    id: 'listen',
-    label: 'Everyone listens',
-    state: { share: 0 },
-    note: 'Without playlist sessions a skip always means “I don’t like this”: the intent-aware reward is the stream rescaled, the two teams learn almost the same quality score, B recommends only 2% of tracks that A does not, and no signal sees a difference.',
-  },
-  {
-    id: 'saves',
-    label: 'Judge by saves',
-    state: { share: 0.4, signal: 'save' },
-    note: 'Saves pick the right winner but triple the gap (+24% against a true +8.1%): listeners save 5% of the tracks they like, playlist builders 60%, so a save-based metric counts a playlist session twelve times as much as a listening one. No single logged signal weighs the two kinds of session as the truth does.',
-  },
-  {
-    id: 'burst',
-    label: 'Intent from skip bursts',
-    state: { share: 0.4, method: 'burst', signal: 'intentAware' },
-    note: 'Counting skips recognises 94% of playlist sessions but also takes 38% of listening sessions for playlists: a listener who dislikes four tracks in a row skips them all. B still learns well (truly +9.8%), but the intent-aware reward drifts: the misread listening sessions are scored by saves, which listeners rarely give. Its A/B estimate is +7.8% (expected +8.7%) against a true +9.8%.',
-  },
-  {
-    id: 'declared',
-    label: 'Only declared intent',
-    state: { share: 0.4, method: 'declared', signal: 'intentAware' },
-    note: 'With only the 20% of sessions that declare an intent, four in five playlist sessions are read as listening: B learns almost what A learns (it recommends 10% other tracks), users like its tracks about as much (−0.4%), and no signal can tell the two apart. Move “Sessions that declare their intent” to 100% and B’s lead comes back: +7.5%.',
-  },
-];
+const controls = defineControls(spec.controls);
+const { presets } = spec;
+/** The signals in the order of the core's output (src/lessons/intent.rs, SIGNALS). */
+const SIGNALS = Object.keys(SIGNAL_LABEL);
 
 const VERDICTS = ['A wins', 'can’t tell', 'B wins'];
 const VERDICT_COLORS = [COLORS[3], '#8a8a8a', COLORS[0]];
@@ -123,7 +59,7 @@ const widthOf = (el) => Math.max(320, Math.min(760, el.clientWidth || 720));
 const pctTick = (d) => `${Math.round(d * 100)}%`;
 
 function render(r, s, fig, root) {
-  if (r.classifier) drawClassifier(r, s, fig);
+  if (r.rules) drawClassifier(r, s, fig);
   if (r.main && r.ab) {
     drawVerdicts(r, s, fig);
     drawServes(r, s, fig);
@@ -134,23 +70,25 @@ function render(r, s, fig, root) {
 
 /** B's lift over A per signal: the simulated A/B test (dot, 95% interval) and its exact expectation. */
 function drawVerdicts(r, s, fig) {
-  const ex = r.main.exact;
   const n = r.ab.sessions;
   const names = widthOf(fig.verdicts) < 520 ? SIGNAL_SHORT : SIGNAL_LABEL;
-  const rows = Object.keys(SIGNAL_LABEL).map((k) => {
-    const l = lift(r.ab.A[k], r.ab.B[k], k === 'skip');
-    const e = exactLift(ex, k, n);
-    const lower = l.value - Z95 * l.se;
-    const upper = l.value + Z95 * l.se;
-    return { key: k, label: `${k === s.signal ? '▸ ' : ''}${names[k]}`, value: l.value, lower, upper, exact: e.value, verdict: verdictOf(lower, upper) };
-  });
-  const truth = exactLift(ex, 'click', n).value;
+  const rows = r.verdicts.map((v) => ({
+    key: v.key,
+    label: `${v.key === s.signal ? '▸ ' : ''}${names[v.key]}`,
+    value: v.lift.estimate,
+    lower: v.lift.lower,
+    upper: v.lift.upper,
+    caution: v.lift.caution,
+    exact: v.exact,
+    verdict: v.verdict,
+  }));
+  const truth = r.truth;
   show(fig.verdicts, {
     data: { rows, truth, n },
     description: `B's lift over A in an A/B test of ${int(n)} sessions per arm, for each signal, with 95% intervals and the exact expectation; the true lift in liked tracks is ${signed(truth)}.`,
     table: {
       columns: ['signal', 'A/B test: B’s lift over A', '95% lower', '95% upper', 'exact expectation', 'verdict'],
-      rows: rows.map((x) => [SIGNAL_LABEL[x.key], signed(x.value), signed(x.lower), signed(x.upper), signed(x.exact), x.verdict]),
+      rows: rows.map((x) => [SIGNAL_LABEL[x.key], signed(x.value), signed(x.lower), signed(x.upper), signed(x.exact), x.caution ? `${x.verdict} (${x.caution})` : x.verdict]),
     },
     make: (P) =>
       P.plot({
@@ -177,20 +115,18 @@ function drawVerdicts(r, s, fig) {
 
 /** B − A in liked tracks per session, in listening, in sampling and in all sessions: exact (bars), A/B test (dots). */
 function drawServes(r, s, fig) {
-  const ex = r.main.exact;
   const groups = widthOf(fig.serves) < 520 ? ['Listening', 'Playlist', 'All'] : ['Listening sessions', 'Playlist sessions', 'All sessions'];
-  const data = [
-    [groups[0], 'likedListening', 'listening'],
-    [groups[1], 'likedSampling', 'sampling'],
-    [groups[2], 'click', null],
-  ].map(([group, key, exKey]) => {
-    const a = r.ab.A[key];
-    const b = r.ab.B[key];
-    const exact = exKey ? ex.B[exKey] - ex.A[exKey] : ex.B.mean.click - ex.A.mean.click;
-    const value = b.mean - a.mean;
-    const se = Math.sqrt(a.se ** 2 + b.se ** 2);
-    return { group, exact, value, lower: value - Z95 * se, upper: value + Z95 * se, better: exact >= 0 ? 'B gives more liked tracks' : 'A gives more liked tracks', nA: a.n, nB: b.n };
-  });
+  const data = r.serves.map((x, i) => ({
+    group: groups[i],
+    exact: x.exact,
+    value: x.measured.estimate,
+    lower: x.measured.lower,
+    upper: x.measured.upper,
+    caution: x.measured.caution,
+    better: x.exact >= 0 ? 'B gives more liked tracks' : 'A gives more liked tracks',
+    nA: x.sessions[0],
+    nB: x.sessions[1],
+  }));
   const ends = data.flatMap((d) => [d.exact, d.lower, d.upper]).filter(Number.isFinite);
   const lo = Math.min(0, ...ends);
   const hi = Math.max(0, ...ends);
@@ -201,7 +137,7 @@ function drawServes(r, s, fig) {
     description: `B minus A in liked tracks per five-track session: in listening sessions ${fmt(data[0].exact)}, in playlist sessions ${fmt(data[1].exact)}, over all sessions ${fmt(data[2].exact)} (exact), with the A/B test's estimates and 95% intervals.`,
     table: {
       columns: ['sessions', 'exact B − A (liked tracks per session)', 'A/B test estimate', '95% lower', '95% upper', 'test sessions (A, B)'],
-      rows: data.map((d) => [d.group, d.exact, d.value, d.lower, d.upper, `${d.nA}, ${d.nB}`]),
+      rows: data.map((d) => [d.group, d.exact, d.value, d.lower, d.upper, `${d.nA}, ${d.nB}${d.caution ? ` (${d.caution})` : ''}`]),
     },
     make: (P) =>
       P.plot({
@@ -222,36 +158,25 @@ function drawServes(r, s, fig) {
   });
 }
 
-/** Wilson score interval of a proportion k/n. */
-function wilson(k, n) {
-  if (!(n > 0)) return [NaN, NaN];
-  const p = k / n;
-  const z = Z95;
-  const den = 1 + (z * z) / n;
-  const c = (p + (z * z) / (2 * n)) / den;
-  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / den;
-  return [Math.max(0, c - h), Math.min(1, c + h)];
-}
-
 const share = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
 const MEASURES = ['Playlist sessions recognised', 'Listening sessions mistaken for playlists', 'All sessions read right'];
 
-/** The intent classifiers on the production log, scored against the hidden intent. */
+/** The intent rules on the production log, scored against the hidden intent (shares with Wilson intervals). */
 function drawClassifier(r, s, fig) {
   const methods = Object.keys(METHOD_LABEL);
   const labels = widthOf(fig.classifier) < 520 ? { burst: 'Burst', dwell: 'Preview', declared: 'Declared' } : METHOD_LABEL;
   const name = (m) => `${m === s.method ? '▸ ' : ''}${labels[m]}`;
   const data = [];
   for (const m of methods) {
-    const c = r.classifier[m];
+    const rule = r.rules.find((x) => x.method === m);
+    const c = rule.counts;
     const parts = [
-      [MEASURES[0], c.tp, c.tp + c.fn],
-      [MEASURES[1], c.fp, c.fp + c.tn],
-      [MEASURES[2], c.tp + c.tn, c.tp + c.tn + c.fp + c.fn],
+      [MEASURES[0], rule.recognised, c.tp, c.tp + c.fn],
+      [MEASURES[1], rule.mistaken, c.fp, c.fp + c.tn],
+      [MEASURES[2], rule.right, c.tp + c.tn, c.tp + c.tn + c.fp + c.fn],
     ];
-    for (const [measure, k, n] of parts) {
-      const [lower, upper] = wilson(k, n);
-      data.push({ key: m, method: name(m), measure, value: n > 0 ? k / n : NaN, lower, upper, k, n });
+    for (const [measure, e, k, n] of parts) {
+      data.push({ key: m, method: name(m), measure, value: e.estimate, lower: e.lower, upper: e.upper, caution: e.caution, k, n });
     }
   }
   const total = r.sessions ? r.sessions.listening + r.sessions.sampling : 0;
@@ -260,7 +185,7 @@ function drawClassifier(r, s, fig) {
     description: `Share of playlist sessions recognised, of listening sessions mistaken for playlist sessions, and of all sessions read right, for each way of recognising intent, on ${int(total)} production sessions whose hidden intent is known to the simulation.`,
     table: {
       columns: ['method · measure', 'share', '95% lower', '95% upper', 'sessions'],
-      rows: data.map((d) => [`${METHOD_LABEL[d.key]} · ${d.measure}`, share(d.value), share(d.lower), share(d.upper), `${d.k} of ${d.n}`]),
+      rows: data.map((d) => [`${METHOD_LABEL[d.key]} · ${d.measure}`, d.caution ?? share(d.value), share(d.lower), share(d.upper), `${d.k} of ${d.n}`]),
     },
     make: (P) =>
       P.plot({
@@ -276,6 +201,7 @@ function drawClassifier(r, s, fig) {
         marks: [
           P.barY(data.filter((d) => Number.isFinite(d.value)), { fx: 'method', x: 'measure', y: 'value', fill: 'measure', title: (d) => `${METHOD_LABEL[d.key]}, ${d.measure}: ${share(d.value)} (${d.k} of ${d.n})` }),
           P.ruleX(data.filter((d) => Number.isFinite(d.lower)), { fx: 'method', x: 'measure', y1: 'lower', y2: 'upper', stroke: TRUTH, strokeWidth: 1.5 }),
+          P.text(data.filter((d) => !Number.isFinite(d.value)), { fx: 'method', x: 'measure', y: 0, text: () => 'none', dy: -8, fill: '#555' }),
           P.ruleY([0]),
         ],
       }),
@@ -285,10 +211,8 @@ function drawClassifier(r, s, fig) {
 /** B's lift over A as the share of sampling sessions grows: the truth and the chosen signal. */
 function drawSweep(r, s, fig) {
   const n = s.sessions;
-  const pts = r.sweep.map((p) => {
-    const e = exactLift(p.exact, s.signal, n);
-    return { x: p.share, y: e.value, lo: e.value - Z95 * e.se, hi: e.value + Z95 * e.se, truth: exactLift(p.exact, 'click', n).value };
-  });
+  const j = SIGNALS.indexOf(s.signal);
+  const pts = r.sweep.map((p) => ({ x: p.share, y: p.lifts[j].value, lo: p.lifts[j].lo, hi: p.lifts[j].hi, truth: p.truth }));
   const series = `${SIGNAL_LABEL[s.signal]}: expected, and where 95% of A/B tests land`;
   const truthLabel = 'Truth: liked tracks';
   const all = pts.flatMap((p) => [p.lo, p.hi, p.truth, 0]).filter(Number.isFinite);
@@ -327,30 +251,75 @@ function writeReadout(r, s, root) {
     out.textContent = 'Reading the production log…';
     return;
   }
-  const ex = r.main.exact;
-  const truth = ex.B.mean.click / ex.A.mean.click - 1;
+  const [A, B] = r.main.exact;
+  const truth = r.truth;
   const size = `${Math.abs(100 * truth).toFixed(1)}%`;
-  const head = `With ${sharePct(s.share)} of sessions spent sampling, users like ${truth >= 0 ? `${size} more` : `${size} fewer`} of B’s tracks than of A’s (${fmt(ex.B.mean.click, 2)} against ${fmt(ex.A.mean.click, 2)} liked tracks per session).`;
+  const head = `With ${sharePct(s.share)} of sessions spent sampling, users like ${truth >= 0 ? `${size} more` : `${size} fewer`} of B’s tracks than of A’s (${fmt(B.mean.click, 2)} against ${fmt(A.mean.click, 2)} liked tracks per session).`;
   if (!r.ab) {
     out.textContent = `${head} Running the A/B test…`;
     return;
   }
-  const l = lift(r.ab.A[s.signal], r.ab.B[s.signal], s.signal === 'skip');
-  const lo = l.value - Z95 * l.se;
-  const hi = l.value + Z95 * l.se;
-  const v = verdictOf(lo, hi);
-  const e = exactLift(ex, s.signal, r.ab.sessions);
+  const v = r.verdicts.find((x) => x.key === s.signal);
+  const l = v.lift;
+  const verdict = v.verdict === 'can’t tell' ? 'cannot tell them apart' : `says ${v.verdict.replace(' wins', '')} wins`;
   const trueWinner = truth > 0 ? 'B' : 'A';
-  const verdict = v === 'can’t tell' ? 'cannot tell them apart' : `says ${v.replace(' wins', '')} wins`;
-  const judged = v === 'can’t tell' ? '' : v.startsWith(trueWinner) ? ' That is the right winner.' : ' That is the wrong winner.';
-  const c = r.classifier[s.method];
-  const rule = `The ${METHOD_LABEL[s.method].toLowerCase()} rule`;
-  const mistaken = c.fp + c.tn > 0 ? `${((100 * c.fp) / (c.fp + c.tn)).toFixed(1)}%` : '—';
-  const reading =
-    c.tp + c.fn > 0
-      ? `${rule} recognises ${Math.round((100 * c.tp) / (c.tp + c.fn))}% of playlist sessions and mistakes ${mistaken} of listening sessions for them`
-      : `There are no playlist sessions to recognise; ${rule.toLowerCase()} mistakes ${mistaken} of listening sessions for them`;
-  out.textContent = `${head} An A/B test of ${int(r.ab.sessions)} sessions per arm judged by ${SIGNAL_TEXT[s.signal]} ${verdict}: B’s lift ${signed(l.value)} (95% interval ${signed(lo)} to ${signed(hi)}; expected ${signed(e.value)}).${judged} ${reading}. B recommends ${Math.round(100 * r.main.differ)}% of tracks that A does not.`;
+  const judged = v.verdict === 'can’t tell' ? '' : v.verdict.startsWith(trueWinner) ? ' That is the right winner.' : ' That is the wrong winner.';
+  const caution = l.caution ? ` Careful: ${l.caution}.` : '';
+  const rule = r.rules.find((x) => x.method === s.method);
+  const name = `The ${METHOD_LABEL[s.method].toLowerCase()} rule`;
+  const mistaken = Number.isFinite(rule.mistaken.estimate) ? `${(100 * rule.mistaken.estimate).toFixed(1)}%` : '—';
+  const reading = Number.isFinite(rule.recognised.estimate)
+    ? `${name} recognises ${Math.round(100 * rule.recognised.estimate)}% of playlist sessions and mistakes ${mistaken} of listening sessions for them`
+    : `There are no playlist sessions to recognise; ${name.toLowerCase()} mistakes ${mistaken} of listening sessions for them`;
+  out.textContent = `${head} An A/B test of ${int(r.ab.sessions)} sessions per arm judged by ${SIGNAL_TEXT[s.signal]} ${verdict}: B’s lift ${signed(l.estimate)} (95% interval ${signed(l.lower)} to ${signed(l.upper)}; expected ${signed(v.exact)}).${judged}${caution} ${reading}. B recommends ${Math.round(100 * r.main.differ)}% of tracks that A does not.`;
 }
 
-startLesson({ slug: 'intent', controls, presets, task: 'intent', render });
+// ----- predict, then check -----
+const preset = (id) => presets.find((p) => p.id === id).state;
+const CORE_SIGNALS = ['click', 'stream', 'skip', 'dwell', 'save', 'thumbsUp', 'intentAware'];
+const VERDICT_OPTIONS = [{ value: 'A wins', label: 'A wins' }, { value: 'B wins', label: 'B wins' }, { value: 'can’t tell', label: 'It can’t tell' }];
+
+/** A prompt on the verdict of the A/B test judged by `signal` at preset `id`. */
+function verdictPrompt(id, presetId, signal, question) {
+  return {
+    id,
+    question,
+    answer: { kind: 'choice', options: VERDICT_OPTIONS },
+    state: { ...preset(presetId) },
+    reveal(r, s, guess) {
+      const row = r.verdicts.find((v) => v.key === signal);
+      const happened = row.verdict;
+      const better = r.truth > 0 ? 'B' : 'A';
+      const outcome = `Judged by ${SIGNAL_TEXT[signal] ?? signal}, B’s lift is ${signed(row.lift.estimate)} (95% interval ${signed(row.lift.lower)} to ${signed(row.lift.upper)}): ${happened}. In truth users like ${signed(r.truth)} ${r.truth >= 0 ? 'more' : 'fewer'} of B’s tracks.`;
+      const agrees = (happened === 'B wins' && better === 'B') || (happened === 'A wins' && better === 'A');
+      const why = agrees
+        ? signal === 'save'
+          ? 'Saves mean the same thing in both kinds of session: a user keeps a track they like. B, which learned from saves in sampling sessions, serves tracks users like, and the saves say so.'
+          : `This signal points the same way as what users like: at this setting it reads both kinds of session right.`
+        : happened === 'can’t tell'
+          ? 'The test cannot separate the two at this size: the lift is small against its noise.'
+          : 'In sampling sessions almost every track is skipped after a short preview, liked or not: “not skipped” then rewards the tracks that sampling users happen to finish, not the ones they like. A learned from that signal, so judged by it A looks better while users like B’s tracks more.';
+      return { correct: guess === happened, answer: happened, outcome, why };
+    },
+  };
+}
+
+const learning = {
+  prompts: [
+    verdictPrompt('stream-verdict', 'flip', 'stream', '40% of sessions sample tracks for a playlist: almost every track is skipped after a preview. A learned from “not skipped”, B from an intent-aware reward. Judged by streams (tracks not skipped), what will a 10,000-session A/B test conclude?'),
+    verdictPrompt('save-verdict', 'saves', 'save', 'The same two candidates and the same sessions, but now the test is judged by saves. What will it conclude?'),
+  ],
+  exercise: {
+    id: 'test-size',
+    title: 'Exercise: how big a test?',
+    answerLabel: 'Sessions per arm',
+    answer: { kind: 'number', min: 1000, max: 200000, step: 1000, start: 10000, unit: 'sessions' },
+    // the core sends the signal as its index in its list of signals (click first)
+    stateOf: (pairs) => {
+      const st = Object.fromEntries(pairs);
+      return { ...st, signal: CORE_SIGNALS[st.signal], method: 'dwell' };
+    },
+  },
+};
+
+startLesson({ slug: 'intent', controls, presets, task: 'intent', render, learning });

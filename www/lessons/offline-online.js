@@ -1,6 +1,7 @@
 // Lesson 5: "Does offline predict online?".
 import { defineControls } from '../js/state.js';
 import { startLesson } from '../js/lesson.js';
+import spec from './offline-online.json' with { type: 'json' };
 import { show, COLORS, TRUTH, fmt, pct } from '../js/charts.js';
 
 const METRICS = [
@@ -10,53 +11,8 @@ const METRICS = [
   { value: 'dr', label: 'DR', short: 'DR', naive: false },
 ];
 
-const controls = defineControls([
-  { key: 'bucket', type: 'steps', label: 'Randomized bucket (share of traffic)', values: [0, 0.01, 0.02, 0.05, 0.1, 0.2], default: 0.05, format: (v) => (v === 0 ? 'none' : pct(v, 0)), group: 'The logs', help: 'Share of visits that get a uniformly random item instead of production’s pick.' },
-  { key: 'rounds', type: 'steps', label: 'Logged visits', values: [2000, 5000, 10000, 20000, 50000], default: 20000, format: (v) => v.toLocaleString('en'), group: 'The logs' },
-  { key: 'popBias', type: 'number', label: 'Production popularity bias', min: 0, max: 2, step: 0.25, default: 1, group: 'The logs', help: 'How hard production pushes popular items, next to what each user likes (0: only taste).' },
-  { key: 'metric', type: 'choice', label: 'Metric in the scatter plots', options: METRICS.map(({ value, label }) => ({ value, label })), default: 'ndcg', group: 'What to show' },
-  { key: 'k', type: 'steps', label: 'Cut-off k of precision@k and NDCG@k', values: [1, 3, 5, 10, 20], default: 10, group: 'What to show' },
-  { key: 'seed', type: 'int', label: 'Random seed', min: 0, max: 9999, default: 1, group: 'World', help: 'Same seed, same users, items, logs and A/B tests.' },
-]);
-
-const presets = [
-  {
-    id: 'production-only',
-    label: 'Production logs only',
-    state: { bucket: 0 },
-    note: 'Without a bucket, NDCG@10 and precision@10 on the logged clicks order the twelve candidates with Kendall τ ≈ 0.5 against their true online value, and all 20 logs land between 0.42 and 0.52: a steady, systematic error. They rank production and the candidates that push popular items at the top. IPS and DR are unbiased, but production rarely shows what the long-tail and kNN candidates recommend, so their estimates rest on a few heavily weighted visits: τ is 0.61 in the median log, and from 0.48 to 0.85 (IPS) or 0.39 to 0.79 (DR) in the middle 80% of logs.',
-  },
-  {
-    id: 'bucket-5',
-    label: 'With a 5% random bucket',
-    state: { bucket: 0.05 },
-    note: 'One visit in twenty gets a random item. On the bucket’s ~1,000 rows every item had the same chance to be shown, so NDCG@10 rises from τ 0.52 to 0.71. The bucket also caps the IPS weights on all logs (every item keeps at least a 0.05 × 1/100 = 0.0005 chance, so no weight exceeds 2,000), and IPS and DR on all 20,000 visits reach τ 0.79 and 0.82. IPS on the bucket rows alone is unbiased but noisy (0.53): 1,000 random visits spread over 100 items.',
-  },
-  {
-    id: 'bucket-20',
-    label: 'A 20% bucket',
-    state: { bucket: 0.2 },
-    note: 'With 4,000 random visits, NDCG@10 on the bucket reaches τ 0.85 and IPS/DR on all logs 0.85/0.86, close to the 0.97 of real A/B tests with 10,000 visits per arm. A fifth of the traffic seeing random items is an expensive bucket; compare 5%.',
-  },
-  {
-    id: 'small-logs',
-    label: 'Small logs',
-    state: { rounds: 5000 },
-    note: 'With 5,000 visits the 5% bucket has only ~250 rows. The naive metrics on all logs stay where they were (τ ≈ 0.5: the amount of data was never their problem), while everything computed on the bucket becomes a lottery: in the middle 80% of logs, IPS on the bucket lands anywhere from −0.18 to 0.68. IPS and DR on all logs hold up better (0.68).',
-  },
-  {
-    id: 'popularity',
-    label: 'Popularity-obsessed production',
-    state: { popBias: 2 },
-    note: 'The more production pushes popular items, the more its logs are made of them, and the more the naive metrics reward candidates that push them too: τ drops to 0.20 (precision@10) and 0.26 (NDCG@10) on all logs. On the bucket rows they still reach 0.72, and IPS/DR on all logs 0.75/0.85.',
-  },
-  {
-    id: 'taste-production',
-    label: 'Production that follows taste',
-    state: { popBias: 0 },
-    note: 'When production itself ranks by what users like, its logged clicks point the same way as the truth and the naive metrics look excellent (τ ≈ 0.95). They measure agreement with production; here production happens to be right. Without a randomized bucket you cannot tell from the logs which case you are in.',
-  },
-];
+const controls = defineControls(spec.controls);
+const { presets } = spec;
 
 const metricOf = (id) => METRICS.find((m) => m.value === id);
 const metricName = (id, k) => metricOf(id).short.replace('@k', `@${k}`);
@@ -143,13 +99,42 @@ function tauChart(el, r, s) {
   });
 }
 
+/**
+ * Where to put each point's label so that labels do not cover each other or the dots: for each
+ * point in turn, the first of four places around its dot (right above, right below, left above,
+ * left below) that overlaps nothing placed so far. Returns { dx, dy, anchor } per point, in pixels.
+ */
+function placeLabels(pts, px, py) {
+  const W = 16;
+  const H = 13;
+  const placed = pts.map((d) => ({ x0: px(d.x) - 6, x1: px(d.x) + 6, y0: py(d.online) - 6, y1: py(d.online) + 6 }));
+  const overlaps = (b) => placed.some((o) => b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1);
+  return pts.map((d) => {
+    const x = px(d.x);
+    const y = py(d.online);
+    const options = [
+      { dx: 9, dy: -8, anchor: 'start' },
+      { dx: 9, dy: 12, anchor: 'start' },
+      { dx: -9, dy: -8, anchor: 'end' },
+      { dx: -9, dy: 12, anchor: 'end' },
+    ];
+    const box = (o) => {
+      const x0 = o.anchor === 'start' ? x + o.dx : x + o.dx - W;
+      return { x0, x1: x0 + W, y0: y + o.dy - H / 2, y1: y + o.dy + H / 2 };
+    };
+    const pick = options.find((o) => !overlaps(box(o))) ?? options[0];
+    placed.push(box(pick));
+    return pick;
+  });
+}
+
 /** Offline metric (x, median and middle 80% over logs) against the true online value (y) of each candidate. */
 function scatterChart(el, r, s, src) {
   const m = metricOf(s.metric);
   const name = metricName(s.metric, s.k);
   const byOnline = r.candidates.map((c, j) => ({ c, j })).sort((a, b) => b.c.value - a.c.value);
   const rank = new Map(byOnline.map(({ j }, i) => [j, i + 1]));
-  const summary = r.offline[s.metric][src.id];
+  const summary = r.offline?.[s.metric]?.[src.id];
   const pts = summary
     ? r.candidates
         .map((c, j) => ({ label: c.label, n: rank.get(j), online: c.value, overlap: c.overlap, x: summary[j]?.median, lo: summary[j]?.lo, hi: summary[j]?.hi, logs: summary[j]?.n }))
@@ -164,47 +149,93 @@ function scatterChart(el, r, s, src) {
   const yDomain = unbiased ? xDomain : pad(Math.min(...ys), Math.max(...ys));
   const where = src.id === 'all' ? 'all logged visits' : 'the randomized bucket’s visits';
   const xLabel = m.naive ? `${name} of the candidate on the logged clicks →` : `${name} estimate of the click rate, from ${src.id === 'all' ? 'all logs' : 'the bucket'} (clicks per visit) →`;
-  const t = r.tau[s.metric][src.id];
+  const t = r.tau?.[s.metric]?.[src.id];
+  // the plot's geometry, to place the labels and to tell which bars hide behind their dots
+  const width = chartWidth(el);
+  const height = 340;
+  const margin = { left: 48, right: 32, top: 20, bottom: 44 };
+  const px = (x) => margin.left + ((x - xDomain[0]) / (xDomain[1] - xDomain[0])) * (width - margin.left - margin.right);
+  const py = (y) => height - margin.bottom - ((y - yDomain[0]) / (yDomain[1] - yDomain[0])) * (height - margin.top - margin.bottom);
+  const hidden = pts.filter((d) => px(d.hi) - px(d.lo) < 12).length;
+  const labels = placeLabels(pts, px, py);
+  const labelled = pts.map((d, i) => ({ ...d, ...labels[i] }));
   show(el, {
-    data: { pts, metric: s.metric, src: src.id, none: !summary },
+    data: { pts, metric: s.metric, src: src.id, none: !summary, width },
     description: summary
       ? `Scatter plot of ${name} computed on ${where} (x) against the true online click rate (y) of the 12 candidates; Kendall tau ${fmt(t?.median, 2)}.`
       : 'No randomized bucket: there are no bucket rows to compute the offline metric on.',
     table: {
       columns: ['candidate (1 = best online)', 'true online click rate', `${name}: median over logs`, 'middle 80% of logs: from', 'to', 'overlap with production'],
-      rows: pts.sort((a, b) => a.n - b.n).map((d) => [`${d.n}. ${d.label}`, d.online, d.x, d.lo, d.hi, pct(d.overlap, 0)]),
+      rows: [...pts].sort((a, b) => a.n - b.n).map((d) => [`${d.n}. ${d.label}`, d.online, d.x, d.lo, d.hi, pct(d.overlap, 0)]),
     },
     make: (P) => {
       if (!summary) {
         return P.plot({
           style: { fontSize: '13px' },
-          width: chartWidth(el),
+          width,
           height: 90,
           x: { axis: null, domain: [0, 1] },
           y: { axis: null, domain: [0, 1] },
           marks: [P.frame({ stroke: '#ccc' }), P.text(['No randomized bucket: move “Randomized bucket” above 0 to see this plot.'], { frameAnchor: 'middle', fontSize: 14 })],
         });
       }
+      const labelMarks = [[9, -8], [9, 12], [-9, -8], [-9, 12]].map(([dx, dy]) =>
+        P.text(labelled.filter((d) => d.dx === dx && d.dy === dy), { x: 'x', y: 'online', text: (d) => String(d.n), dx, dy, textAnchor: dx > 0 ? 'start' : 'end', fontSize: 11, fontWeight: 600 }),
+      );
       return P.plot({
         style: { fontSize: '13px', overflow: 'visible' },
-        width: chartWidth(el),
-        height: 340,
-        marginRight: 32,
-        marginBottom: 44,
+        width,
+        height,
+        marginLeft: margin.left,
+        marginRight: margin.right,
+        marginTop: margin.top,
+        marginBottom: margin.bottom,
         x: { label: xLabel, domain: xDomain, grid: true, labelOffset: 38 },
         y: { label: '↑ True online click rate (clicks per visit)', domain: yDomain, grid: true },
         color: OVERLAP_SCALE,
         marks: [
           unbiased ? P.line([[xDomain[0], xDomain[0]], [xDomain[1], xDomain[1]]], { stroke: TRUTH, strokeDasharray: '4 3', strokeWidth: 1.5 }) : null,
           unbiased ? P.text([[xDomain[1], xDomain[1]]], { text: () => 'offline = online', textAnchor: 'end', dy: -8, fill: TRUTH }) : null,
-          P.ruleY(pts, { y: 'online', x1: 'lo', x2: 'hi', stroke: src.color, strokeWidth: 2.5, strokeOpacity: 0.7 }),
-          P.dot(pts, { x: 'x', y: 'online', fill: 'overlap', stroke: '#222', r: 6, title: (d) => `${d.n}. ${d.label}: ${name} ${fmt(d.x)}, online ${fmt(d.online)}, overlap with production ${pct(d.overlap, 0)}` }),
-          P.text(pts, { x: 'x', y: 'online', text: (d) => String(d.n), dx: 9, dy: -8, fontSize: 11, fontWeight: 600 }),
+          P.link(pts, { x1: 'lo', x2: 'hi', y1: 'online', y2: 'online', stroke: src.color, strokeWidth: 2.5, strokeOpacity: 0.8, markerStart: 'tick', markerEnd: 'tick' }),
+          P.dot(pts, { x: 'x', y: 'online', fill: 'overlap', stroke: '#222', r: 6, title: (d) => `${d.n}. ${d.label}: ${name} ${fmt(d.x)} (middle 80% of logs ${fmt(d.lo)} to ${fmt(d.hi)}), online ${fmt(d.online)}, overlap with production ${pct(d.overlap, 0)}` }),
+          ...labelMarks,
         ],
       });
     },
   });
   overlapLegend(el, Boolean(summary));
+  spreadNote(el, summary ? hidden : -1, pts.length, name);
+}
+
+/** A note under a chart (above its caption), computed from the run; none when `text` is empty. */
+function setNote(el, text) {
+  let note = el.querySelector('.chart-note');
+  if (!text) {
+    note?.remove();
+    return;
+  }
+  if (!note) {
+    note = document.createElement('p');
+    note.className = 'chart-note small';
+    el.querySelector('figcaption')?.before(note);
+  }
+  if (note.textContent !== text) note.textContent = text;
+}
+
+/** Under a scatter plot: how many of its bars hide behind their dots (the metric barely moves from log to log). */
+function spreadNote(el, hidden, n, name) {
+  if (hidden < 0) {
+    setNote(el, '');
+    return;
+  }
+  setNote(
+    el,
+    hidden === 0
+      ? `Every bar is wider than its dot: ${name} moves from log to log.`
+      : hidden === n
+        ? `All ${n} bars are narrower than their dots (only their end ticks show): ${name} barely moves from log to log.`
+        : `${hidden} of the ${n} bars ${hidden === 1 ? 'is' : 'are'} narrower than ${hidden === 1 ? 'its dot' : 'their dots'} (only ${hidden === 1 ? 'its' : 'their'} end ticks show): for ${hidden === 1 ? 'that candidate' : 'those candidates'} ${name} barely moves from log to log.`,
+  );
 }
 
 /** The colour legend of the scatter plots, below the chart: drawn once, not on every redraw (it never changes). */
@@ -224,11 +255,11 @@ function onlineChart(el, r) {
   const rows = r.candidates.map((c) => ({ ...c })).sort((a, b) => b.value - a.value).map((c, i) => ({ ...c, name: `${i + 1}. ${c.label}` }));
   const abRows = rows.filter((c) => c.ab);
   show(el, {
-    data: { rows: rows.map((c) => [c.name, c.value, c.ab?.mean, c.ab?.lower, c.ab?.upper]), narrow: chartWidth(el) < 560 },
+    data: { rows: rows.map((c) => [c.name, c.value, c.ab?.estimate, c.ab?.lower, c.ab?.upper, c.tasteRank]), narrow: chartWidth(el) < 560 },
     description: `Each candidate's exact online click rate, and the estimate of one simulated A/B test with ${r.abRounds} visits per arm and its 95% interval.`,
     table: {
-      columns: ['candidate', 'exact online click rate', 'A/B test estimate', '95% interval: from', 'to', 'overlap with production'],
-      rows: rows.map((c) => [c.name, c.value, c.ab?.mean ?? NaN, c.ab?.lower ?? NaN, c.ab?.upper ?? NaN, pct(c.overlap, 0)]),
+      columns: ['candidate', 'exact online click rate', 'A/B test estimate', '95% interval: from', 'to', 'overlap with production', 'its favourite item: rank in users’ true taste (mean)'],
+      rows: rows.map((c) => [c.name, c.value, c.ab?.estimate ?? NaN, c.ab?.lower ?? NaN, c.ab?.upper ?? NaN, pct(c.overlap, 0), fmt(c.tasteRank, 1)]),
     },
     make: (P) => {
       const lab = rowLabels(P, el, rows, 'name', 26);
@@ -245,12 +276,31 @@ function onlineChart(el, r) {
         marks: [
           lab.mark,
           P.ruleY(abRows, { y: 'name', x1: (c) => c.ab.lower, x2: (c) => c.ab.upper, stroke: AB_COLOR, strokeWidth: 3 }),
-          P.dot(abRows, { y: 'name', x: (c) => c.ab.mean, fill: AB_COLOR, r: 4.5, title: (c) => `${c.name}: A/B ${fmt(c.ab.mean)} (${fmt(c.ab.lower)} to ${fmt(c.ab.upper)})` }),
+          P.dot(abRows, { y: 'name', x: (c) => c.ab.estimate, fill: AB_COLOR, r: 4.5, title: (c) => `${c.name}: A/B ${fmt(c.ab.estimate)} (${fmt(c.ab.lower)} to ${fmt(c.ab.upper)})${c.ab.caution ? ` — ${c.ab.caution}` : ''}` }),
           P.tickX(rows, { y: 'name', x: 'value', stroke: TRUTH, strokeWidth: 2.5, title: (c) => `${c.name}: exact ${fmt(c.value)}` }),
         ],
       });
     },
   });
+}
+
+/** 1st, 2nd, 3rd, 12th. */
+const ordinal = (x) => {
+  const n = Math.round(x);
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+  return `${n}${suffix}`;
+};
+
+/** Why the IPS-weighted item-kNN does what it does online, from this run's numbers. */
+function knnText(r) {
+  const w = r.knnWeights;
+  const byOnline = [...r.candidates].sort((a, b) => b.value - a.value);
+  const at = (id) => byOnline.findIndex((c) => c.id === id);
+  const ipw = r.candidates.find((c) => c.id === 'knnIpw');
+  const naive = r.candidates.find((c) => c.id === 'knn');
+  if (!w || !ipw || !naive) return '';
+  const worse = ipw.value < naive.value;
+  return `The item-kNN trained with IPS weights is ${ordinal(at('knnIpw') + 1)} of 12 online, ${worse ? 'below' : 'above'} the naively trained one (${ordinal(at('knn') + 1)}). The 1% of its ${w.clicks.toLocaleString('en')} training clicks with the largest weights carry ${pct(w.topShare, 0)} of their total weight (the largest counts ${fmt(w.maxWeight, 0)} times an average visit), so what it recommends to a user follows the few rarely shown items they happened to click: its most likely item for a user is on average that user’s ${ordinal(ipw.tasteRank)} favourite (naive item-kNN: ${ordinal(naive.tasteRank)}; true taste: ${ordinal(r.candidates.find((c) => c.id === 'taste')?.tasteRank ?? NaN)}).`;
 }
 
 function render(r, s, fig, root) {
@@ -262,9 +312,10 @@ function render(r, s, fig, root) {
     scatterChart(fig.scatterBucket, r, s, SOURCES[1]);
   }
   onlineChart(fig.online, r);
+  setNote(fig.online, knnText(r));
   const readout = root.querySelector('.readout');
   if (!r.logsDone) {
-    readout.textContent = 'Computing the candidates’ online values…';
+    readout.textContent = `Computing the candidates’ online values (${r.candidates.length} of 12)…`;
     return;
   }
   const name = metricName(s.metric, s.k);
@@ -276,7 +327,61 @@ function render(r, s, fig, root) {
   best.sort((a, b) => b.v - a.v);
   const top = best.filter((b) => fmt(b.v, 2) === fmt(best[0].v, 2)).map((b) => b.label);
   const bestText = `${top.length > 1 ? `${top.slice(0, -1).join(', ')} and ${top.at(-1)}` : top[0]}, ${fmt(best[0].v, 2)}`;
-  readout.textContent = `Agreement with the online ranking of the 12 candidates (Kendall τ, median over ${r.logsDone} logs of ${s.rounds.toLocaleString('en')} visits): ${name} on all logs ${tf(t[s.metric].all)}${bucket}. Best offline metric here: ${bestText}. Real A/B tests with ${r.abRounds.toLocaleString('en')} visits per arm: ${tf(t.ab.all)}.`;
+  const cautions = r.candidates.filter((c) => c.ab?.caution).map((c) => `${c.label}: ${c.ab.caution}`);
+  const abCaution = cautions.length ? ` Careful with the A/B intervals of ${cautions.join('; ')}.` : '';
+  readout.textContent = `Agreement with the online ranking of the 12 candidates (Kendall τ, median over ${r.logsDone} logs of ${s.rounds.toLocaleString('en')} visits): ${name} on all logs ${tf(t[s.metric].all)}${bucket}. Best offline metric here: ${bestText}. Real A/B tests with ${r.abRounds.toLocaleString('en')} visits per arm: ${tf(t.ab.all)}.${abCaution}`;
 }
 
-startLesson({ slug: 'offline-online', controls, presets, task: 'offline-online', render });
+// ----- predict, then check -----
+const preset = (id) => presets.find((p) => p.id === id).state;
+/** Which of two offline metrics orders the candidates closer to the online order (median Kendall τ over logs). */
+const closer = (a, b) => (a.median - b.median > 0.05 ? 'first' : b.median - a.median > 0.05 ? 'second' : 'tie');
+
+const learning = {
+  prompts: [
+    {
+      id: 'ndcg-or-dr',
+      question: 'Twelve candidates, scored on production’s logs alone. Which orders them closer to what A/B tests would find: NDCG@10 on the logged clicks, or DR (doubly robust, reweighting by production’s propensities)?',
+      answer: { kind: 'choice', options: [{ value: 'ndcg', label: 'NDCG on logged clicks' }, { value: 'dr', label: 'DR' }, { value: 'tie', label: 'About the same' }] },
+      state: { ...preset('production-only') },
+      reveal(r, s, guess) {
+        const [n, d] = [r.tau.ndcg.all, r.tau.dr.all];
+        const happened = { first: 'ndcg', second: 'dr', tie: 'tie' }[closer(n, d)];
+        const outcome = `Over ${d.n} logs, the median Kendall τ with the online order is ${fmt(n.median, 2)} for NDCG and ${fmt(d.median, 2)} for DR (1: the same order; 0: no relation).`;
+        const why = happened === 'dr'
+          ? 'NDCG counts the logged clicks a candidate would have put on top, and production chose what got shown, so it rewards agreeing with production. DR reweights every logged click by how likely production was to show it, which estimates each candidate’s own online value.'
+          : happened === 'tie'
+            ? 'This time the two order the candidates about equally well: DR’s reweighting removes production’s bias but pays in noise with so few rows per candidate.'
+            : 'This time NDCG does better, which is unusual: at this setting the candidates production favours happen to be the ones users like.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+    {
+      id: 'bucket-ndcg',
+      question: 'Now 20% of traffic is a uniformly random bucket. Computed on the bucket’s visits only, will NDCG order the candidates closer to the online order than NDCG on all the logs?',
+      answer: { kind: 'choice', options: [{ value: 'bucket', label: 'Yes, the bucket is better' }, { value: 'all', label: 'No, all the logs are better' }, { value: 'tie', label: 'About the same' }] },
+      state: { ...preset('bucket-20') },
+      reveal(r, s, guess) {
+        const [b, a] = [r.tau.ndcg.bucket, r.tau.ndcg.all];
+        const happened = { first: 'bucket', second: 'all', tie: 'tie' }[closer(b, a)];
+        const outcome = `Median Kendall τ with the online order: ${fmt(b.median, 2)} on the bucket’s visits, ${fmt(a.median, 2)} on all logs.`;
+        const why = happened === 'bucket'
+          ? 'In the bucket, what got shown did not depend on production’s taste, so a click there says what users like, not what production chose: fewer rows, but unbiased ones.'
+          : happened === 'tie'
+            ? 'This time the bucket’s unbiased rows and the larger log’s biased ones order the candidates about equally well.'
+            : 'This time all the logs do better: the bucket’s rows are too few at this setting for NDCG to separate the candidates.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+  ],
+  exercise: {
+    id: 'ab-winner',
+    title: 'Exercise: pick the A/B winner from the logs',
+    answerLabel: 'The candidate that would win',
+    // the four candidates of this learner's problem come with the instance
+    answer: { kind: 'choice', options: [] },
+    stateOf: (pairs) => ({ ...Object.fromEntries(pairs), metric: 'dr' }),
+  },
+};
+
+startLesson({ slug: 'offline-online', controls, presets, task: 'offline-online', render, learning });

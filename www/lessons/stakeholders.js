@@ -2,48 +2,10 @@
 import { defineControls } from '../js/state.js';
 import { startLesson } from '../js/lesson.js';
 import { show, groupedBarsChart, COLORS, TRUTH, fmt, pct } from '../js/charts.js';
+import spec from './stakeholders.json' with { type: 'json' };
 
-const controls = defineControls([
-  { key: 'gamma', type: 'number', label: 'Fairness weight γ', min: 0, max: 0.6, step: 0.05, default: 0.2, format: (v) => v.toFixed(2), group: 'The new homepage policy', help: 'How much of the ranking score is the creator boost instead of the predicted click: 0 ranks by clicks only.' },
-  { key: 'beta', type: 'number', label: 'Production sharpness β', min: 1, max: 5, step: 0.5, default: 3, group: 'The new homepage policy', help: 'Inverse temperature of every softmax here: larger β sticks closer to the top-scored items. Production is the policy with γ = 0.' },
-  { key: 'threshold', type: 'number', label: 'Creators leave below this share of a fair exposure', min: 0, max: 1, step: 0.05, default: 0.5, format: (v) => pct(v, 0), group: 'Creators over time', help: 'After each round, a creator whose share of impressions is below this fraction of 1 / (creators still active) leaves with all their items.' },
-  { key: 'rounds', type: 'int', label: 'Rounds of the creator loop', min: 1, max: 20, default: 10, group: 'Creators over time' },
-  { key: 'visits', type: 'steps', label: 'Logged visits', values: [1000, 2000, 5000, 10000, 20000, 50000], default: 10000, format: (v) => v.toLocaleString('en'), group: 'The production log', help: 'Visits in the one production log every objective is estimated from.' },
-  { key: 'seed', type: 'int', label: 'Random seed', min: 0, max: 9999, default: 1, group: 'The production log', help: 'Same seed, same users, items, creators and log.' },
-]);
-
-const presets = [
-  {
-    id: 'clicks-only',
-    label: 'Clicks only',
-    state: { gamma: 0 },
-    note: 'Production itself: every item is ranked by how likely the user is to click it. The 8 most-shown creators (of 40) get 60% of all impressions, the bottom half 16%, and the Gini of creator exposure is 0.54. Evaluated on its own log, every weight is 1: IPS and SNIPS are just the logged click rate (0.540 against the exact 0.545).',
-  },
-  {
-    id: 'little-fairness',
-    label: 'A little fairness is cheap',
-    state: { gamma: 0.2 },
-    note: 'γ = 0.2 blends a fifth of the creator boost into the score. Engagement falls by 1.4% (0.545 → 0.538 clicks per visit) and revenue by 4%, while the Gini of creator exposure drops from 0.54 to 0.33 and the bottom half of creators go from 16% to 29% of impressions. The frontier is flat near γ = 0: the first steps towards fairness cost almost nothing.',
-  },
-  {
-    id: 'too-much',
-    label: 'Too much fairness',
-    state: { gamma: 0.6 },
-    note: 'Past γ ≈ 0.4 the boost over-corrects: the creators production ignored now get far more than a fair share, the Gini rises again (0.44) and engagement falls to 0.398. Such policies are worse on both axes than a smaller γ (the pale dots), and in the loop the big creators are the ones who leave (10 remain). Off-policy, production rarely showed what this policy favours: IPS lands at 0.346 and its interval misses the exact value; SNIPS (0.418, 95% 0.338 to 0.497) covers it.',
-  },
-  {
-    id: 'long-run',
-    label: 'Long run: creators leave',
-    state: { gamma: 0.2, threshold: 0.5, rounds: 20 },
-    note: 'Creators who get less than half of a fair share of impressions leave, round after round. Under clicks only, 40 creators shrink to 4 within four rounds and engagement falls from 0.545 to 0.518: the users who liked the departed creators’ items lose them. With γ = 0.2, 30 creators stay and engagement ends at 0.539, above clicks only, although it started lower. (With γ = 0.4 all 40 stay, at 0.508.)',
-  },
-  {
-    id: 'small-log',
-    label: 'A small log',
-    state: { gamma: 0.2, visits: 1000 },
-    note: 'With 1,000 logged visits instead of 10,000, every interval is 3 to 4 times wider (√10 ≈ 3.2), the exposure metrics’ too: they depend on which users happened to visit. In this log IPS puts the clicks at 0.569, 6% above the exact 0.538, and its interval still covers the truth.',
-  },
-];
+const controls = defineControls(spec.controls);
+const { presets } = spec;
 
 /**
  * Figure widths. Reading clientWidth after a chart was replaced forces a layout of the whole page,
@@ -80,9 +42,12 @@ function frontierChart(el, r, s) {
         marginRight: 28,
         marginBottom: 44,
         x: { label: chartWidth(el) < 520 ? 'Creator exposure Gini (0 = equal) →' : 'Gini of creator exposure (0 = every creator shown equally) →', domain: [0, xMax], grid: true, labelOffset: 38 },
-        y: { label: '↑ Engagement (expected clicks per visit)', domain: [Math.max(0, Math.min(...ys) - 0.03), Math.min(1, Math.max(...ys) + 0.03)], grid: true },
+        y: { label: '↑ Engagement (expected clicks per visit)', domain: [Math.max(0, Math.min(...ys) - 0.03), Math.max(...ys) + 0.03], grid: true },
         color: { type: 'linear', scheme: 'viridis', domain: [Math.min(...revs), Math.max(...revs)], label: 'Revenue per visit (price units) →', legend: true, tickFormat: (d) => d.toFixed(2) },
         marks: [
+          // one item per visit: at most one click; an IPS interval can still reach past it
+          Math.max(...ys) > 1 ? P.ruleY([1], { stroke: '#666', strokeDasharray: '2 3' }) : null,
+          Math.max(...ys) > 1 ? P.text([1], { y: (d) => d, frameAnchor: 'right', dy: -7, textAnchor: 'end', text: () => 'the most possible: 1 click per visit', fill: '#555', fontSize: 11.5 }) : null,
           P.line(pts, { x: 'gini', y: 'engagement', stroke: '#999', strokeWidth: 1.5 }),
           P.dot(pts, { x: 'gini', y: 'engagement', fill: 'revenue', stroke: '#222', strokeWidth: 1, r: 5.5, fillOpacity: (p) => (p.dominated ? 0.3 : 1), strokeOpacity: (p) => (p.dominated ? 0.4 : 1), title: (p) => `γ = ${g2(p.gamma)}: ${fmt(p.engagement)} clicks per visit, Gini ${fmt(p.gini, 2)}, revenue ${fmt(p.revenue)} per visit${p.dominated ? ' (dominated)' : ''}` }),
           P.text(labelled.filter((p) => p.gamma === 0), { x: 'gini', y: 'engagement', text: () => 'γ = 0: clicks only', dx: 6, dy: -18, textAnchor: 'end', fill: '#333', fontSize: 11.5 }),
@@ -119,12 +84,24 @@ function estimatesChart(el, r, s) {
   const narrow = chartWidth(el) < 560;
   const reach = Math.max(2, ...rows.flatMap((d) => [Math.abs(d.lo), Math.abs(d.hi)]).filter(Number.isFinite));
   const lim = Math.min(100, Math.ceil(reach * 1.1));
+  // Errors beyond ±100% are drawn to the edge, with an arrow and the real value: nothing leaves the
+  // chart silently.
+  const clampX = (x) => Math.max(-lim, Math.min(lim, x));
+  const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(0)}%`;
+  for (const d of rows) {
+    d.label = d.v.caution ? `${d.label} ⚠` : d.label;
+    d.x1 = clampX(d.lo);
+    d.x2 = clampX(d.hi);
+    d.x = clampX(d.err);
+    d.beyond = [d.lo < -lim ? `◀ ${signed(d.lo)}` : '', Math.abs(d.err) > lim ? `estimate ${signed(d.err)}` : '', d.hi > lim ? `${signed(d.hi)} ▶` : ''].filter(Boolean).join(' · ');
+  }
+  const cut = rows.filter((d) => d.beyond);
   show(el, {
     data: { rows: rows.map((d) => [d.label, d.v, d.exact]), narrow },
-    description: `Estimates of every objective of the policy with γ = ${g2(r.gamma)} from one production log of ${e.n} visits, as the percentage error against the exact value, with 95% intervals.`,
+    description: `Estimates of every objective of the policy with γ = ${g2(r.gamma)} from one production log of ${e.n} visits, as the percentage error against the exact value, with 95% intervals${cut.length ? `; ${cut.length} of them reach beyond ±${lim}%, drawn to the edge and labelled with their real value` : ''}.`,
     table: {
-      columns: ['objective', 'estimate', '95% interval: from', 'to', 'exact value', 'error of the estimate'],
-      rows: rows.map((d) => [d.label, d.v.estimate, d.v.lower, d.v.upper, d.exact, `${d.err >= 0 ? '+' : ''}${d.err.toFixed(1)}%`]),
+      columns: ['objective', 'estimate', '95% interval: from', 'to', 'exact value', 'error of the estimate', 'caution'],
+      rows: rows.map((d) => [d.label, d.v.estimate, d.v.lower, d.v.upper, d.exact, `${d.err >= 0 ? '+' : ''}${d.err.toFixed(1)}%`, d.v.caution ?? '']),
     },
     make: (P) => {
       const h = narrow ? 44 : 30;
@@ -140,13 +117,13 @@ function estimatesChart(el, r, s) {
         x: { label: 'Error of the estimate, % of the exact value →', domain: [-lim, lim], grid: true, labelOffset: 38, tickFormat: (d) => `${d > 0 ? '+' : ''}${d}%` },
         y: narrow ? { axis: null, domain, padding: 0.5 } : { label: null, domain, padding: 0.3 },
         color: { domain: [OUTCOME, EXPOSURE], range: [COLORS[0], COLORS[2]], legend: true },
-        clip: true,
         marks: [
           narrow ? P.text(rows, { y: 'label', text: 'label', frameAnchor: 'left', textAnchor: 'start', lineAnchor: 'bottom', dy: -h / 4 - 2, fill: '#222' }) : null,
           P.ruleX([0], { stroke: TRUTH, strokeWidth: 2, strokeDasharray: '4 3' }),
           P.text([0], { x: (d) => d, frameAnchor: 'top', dy: -10, text: () => 'exact value', fill: TRUTH }),
-          P.ruleY(rows, { y: 'label', x1: 'lo', x2: 'hi', stroke: 'kind', strokeWidth: 3 }),
-          P.dot(rows, { y: 'label', x: 'err', fill: 'kind', r: 5, stroke: 'white', title: (d) => `${d.label}: ${fmt(d.v.estimate)} (95% ${fmt(d.v.lower)} to ${fmt(d.v.upper)}), exact ${fmt(d.exact)}` }),
+          P.ruleY(rows, { y: 'label', x1: 'x1', x2: 'x2', stroke: 'kind', strokeWidth: 3 }),
+          P.dot(rows, { y: 'label', x: 'x', fill: 'kind', r: 5, stroke: 'white', title: (d) => `${d.label}: ${fmt(d.v.estimate)} (95% ${fmt(d.v.lower)} to ${fmt(d.v.upper)}), exact ${fmt(d.exact)}${d.v.caution ? `. Careful: ${d.v.caution}` : ''}` }),
+          P.text(cut, { y: 'label', x: (d) => (d.hi > lim || d.err > lim ? lim : -lim), text: 'beyond', textAnchor: (d) => (d.hi > lim || d.err > lim ? 'end' : 'start'), dy: -9, fill: '#222', fontSize: 11.5 }),
         ],
       });
     },
@@ -240,7 +217,7 @@ function render(r, s, fig, root) {
     ? `Clicks only (production): ${fmt(p.engagement)} clicks and ${fmt(p.revenue)} revenue per visit; creator exposure Gini ${fmt(p.gini, 2)}; the bottom half of creators get ${pct(p.smallExposure)} of impressions${known ? ` and ${pct(p.smallRevenue)} of revenue` : ''}.`
     : `γ = ${g2(r.gamma)} against clicks only: ${fmt(t.engagement)} clicks per visit (${change(p.engagement, t.engagement)}), revenue ${fmt(t.revenue)} per visit (${change(p.revenue, t.revenue)}), creator exposure Gini ${fmt(t.gini, 2)} instead of ${fmt(p.gini, 2)}; the bottom half of creators get ${pct(t.smallExposure)} of impressions (instead of ${pct(p.smallExposure)})${known ? ` and ${pct(t.smallRevenue)} of revenue (instead of ${pct(p.smallRevenue)})` : ''}.`;
   const e = r.estimates;
-  if (e) text += ` From ${e.n.toLocaleString('en')} logged visits, IPS estimates ${fmt(e.clicks.ips.estimate)} clicks per visit (95% ${fmt(e.clicks.ips.lower)} to ${fmt(e.clicks.ips.upper)}) and the Gini at ${fmt(e.gini.estimate, 3)} (${fmt(e.gini.lower, 3)} to ${fmt(e.gini.upper, 3)}).`;
+  if (e) text += ` From ${e.n.toLocaleString('en')} logged visits, IPS estimates ${fmt(e.clicks.ips.estimate)} clicks per visit (95% ${fmt(e.clicks.ips.lower)} to ${fmt(e.clicks.ips.upper)}${e.clicks.ips.caution ? `; careful: ${e.clicks.ips.caution}` : ''}) and the Gini at ${fmt(e.gini.estimate, 3)} (${fmt(e.gini.lower, 3)} to ${fmt(e.gini.upper, 3)}${e.gini.caution ? `; careful: ${e.gini.caution}` : ''}).`;
   const L = r.loop;
   if (L?.fair) {
     const a = L.clicksOnly.at(-1);
@@ -252,4 +229,50 @@ function render(r, s, fig, root) {
   root.querySelector('.readout').textContent = text;
 }
 
-startLesson({ slug: 'stakeholders', controls, presets, task: 'stakeholders', render });
+// ----- predict, then check -----
+const preset = (id) => presets.find((p) => p.id === id).state;
+
+const learning = {
+  prompts: [
+    {
+      id: 'fairness-cost',
+      question: 'A small fairness weight, γ = 0.2, boosts the creators production under-exposes. How many clicks per visit will it cost, compared with ranking by clicks only?',
+      answer: { kind: 'choice', options: [{ value: 'small', label: 'Less than 5%' }, { value: 'medium', label: '5% to 20%' }, { value: 'large', label: 'More than 20%' }] },
+      state: { ...preset('little-fairness') },
+      reveal(r, s, guess) {
+        const cost = 1 - r.selected.engagement / r.production.engagement;
+        const happened = cost < 0.05 ? 'small' : cost <= 0.2 ? 'medium' : 'large';
+        const outcome = `At γ = ${s.gamma} users click ${fmt(r.selected.engagement)} times per visit against ${fmt(r.production.engagement)} with clicks only (${pct(cost, 1)} fewer), while the smallest creators’ share of exposure goes from ${pct(r.production.smallExposure)} to ${pct(r.selected.smallExposure)}.`;
+        const why = happened === 'small'
+          ? 'Near the clicks-only end the frontier is flat: many under-exposed creators make songs users like almost as much as the hits, so the first steps of fairness are cheap. Further along, each step costs more.'
+          : 'This time even a small γ costs noticeably: at this setting the under-exposed creators’ songs are much less liked than the hits.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+    {
+      id: 'creators-left',
+      question: 'Rank by clicks only for 20 rounds; a creator whose exposure falls below the viability threshold leaves. Of the 40 creators, how many will still be there at the end?',
+      answer: { kind: 'choice', options: [{ value: 'most', label: '30 or more' }, { value: 'some', label: '10 to 29' }, { value: 'few', label: 'Fewer than 10' }] },
+      state: { ...preset('long-run') },
+      reveal(r, s, guess) {
+        const last = r.loop.clicksOnly.at(-1);
+        const fair = r.loop.fair.at(-1);
+        const n = last.activeCreators;
+        const happened = n >= 30 ? 'most' : n >= 10 ? 'some' : 'few';
+        const outcome = `After ${last.round} rounds ${n} creators remain with clicks only (engagement ${fmt(last.engagement)}); with γ = ${s.gamma}, ${fair.activeCreators} remain (engagement ${fmt(fair.engagement)}).`;
+        const why = happened === 'few'
+          ? 'Clicks only concentrates exposure on the hits; the creators left out leave, which concentrates it further. Engagement even drops in the end, because the catalog users could like has shrunk: a cost no single-round evaluation sees.'
+          : 'This time more creators survive than usual: at this threshold the exposure clicks only leaves them is still enough for many.';
+        return { correct: guess === happened, answer: happened, outcome, why };
+      },
+    },
+  ],
+  exercise: {
+    id: 'exposure-target',
+    title: 'Exercise: the smallest γ that reaches a target',
+    answerLabel: 'Fairness weight γ',
+    answer: { kind: 'number', min: 0, max: 0.6, step: 0.05, start: 0, unit: '' },
+  },
+};
+
+startLesson({ slug: 'stakeholders', controls, presets, task: 'stakeholders', render, learning });

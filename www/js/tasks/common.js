@@ -1,5 +1,25 @@
 // Helpers shared by the lesson tasks (they run inside the worker).
 
+/**
+ * Run lesson `slug`'s scenario in the core (rv.LessonRun) for `state`: yield each partial output,
+ * pausing between steps so that a newer run (the next slider move) can cancel this one.
+ * `shape(output)` adapts an output for the charts (default: as it is).
+ */
+export async function* runLesson(rv, slug, state, cancelled, shape = (x) => x) {
+  const run = new rv.LessonRun(slug, state);
+  try {
+    for (;;) {
+      const out = run.step();
+      if (out === undefined || cancelled()) return;
+      yield shape(out);
+      await nextTick();
+      if (cancelled()) return;
+    }
+  } finally {
+    run.free();
+  }
+}
+
 const worlds = new Map();
 
 /**

@@ -11,7 +11,9 @@ import { coldStart } from './cold-start.js';
 import { stakeholders } from './stakeholders.js';
 import { causalGraph } from './causal-graph.js';
 import { markets } from './markets.js';
-import { realLogs } from './real-logs.js';
+import { realLogs, realLogsFiles } from './real-logs.js';
+import { largeCatalogs } from './large-catalogs.js';
+import { choosingEstimators } from './choosing-estimators.js';
 
 export const tasks = {
   'biased-logs': biasedLogs,
@@ -26,4 +28,11 @@ export const tasks = {
   'causal-graph': causalGraph,
   markets,
   'real-logs': realLogs,
+  'large-catalogs': largeCatalogs,
+  'choosing-estimators': choosingEstimators,
+};
+
+/** The files a lesson's exercise reads, from what the page sends (lessons that read files only). */
+export const taskData = {
+  'real-logs': realLogsFiles,
 };
