@@ -101,12 +101,18 @@ fn snipw_is_invariant_to_shifting_every_reward() {
     let b = Bandit::new(5, 10, 4, 2.0, -1.0);
     let mut d = b.log(1500, 6, 0.0);
     let before = estimate_policy_value("snipw", &d.view().unwrap(), None).unwrap();
+    let ipw_before = estimate_policy_value("ipw", &d.view().unwrap(), None).unwrap();
+    // the mean importance weight: IPW of a reward of 1 on every round
+    let mut ones = d.clone();
+    ones.reward.iter_mut().for_each(|r| *r = 1.0);
+    let mean_w = estimate_policy_value("ipw", &ones.view().unwrap(), None).unwrap();
     d.reward.iter_mut().for_each(|r| *r += 3.0);
     let after = estimate_policy_value("snipw", &d.view().unwrap(), None).unwrap();
     assert!((after - before - 3.0).abs() < 1e-12);
-    // IPW is not: it adds 3 × mean weight, which is not exactly 1 on a finite sample.
-    let ipw_shift = estimate_policy_value("ipw", &d.view().unwrap(), None).unwrap();
-    assert!(ipw_shift.is_finite());
+    // IPW is not: it adds 3 × the mean weight, which is not exactly 1 on a finite sample.
+    let ipw_after = estimate_policy_value("ipw", &d.view().unwrap(), None).unwrap();
+    assert!((ipw_after - ipw_before - 3.0 * mean_w).abs() < 1e-9, "{ipw_after} − {ipw_before} vs 3 × {mean_w}");
+    assert!((mean_w - 1.0).abs() > 1e-4, "the sample's mean weight {mean_w} differs from 1, so the shift shows");
 }
 
 #[test]
@@ -368,4 +374,71 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn self_normalized_bootstrap_counts_resamples_with_no_weight_instead_of_returning_nan() {
+    use receval::estimators::{BanditData, BootstrapOptions, IntervalMethod, estimate_interval};
+    // one round in six carries weight: about a third of resamples of six rounds hold none of it
+    let data = BanditData {
+        reward: vec![1.0, 0.0, 1.0, 0.0, 1.0, 1.0],
+        action: vec![1, 0, 0, 0, 0, 0],
+        pscore: vec![0.5; 6],
+        position: None,
+        action_dist: (0..6).flat_map(|_| [0.0, 1.0]).collect(),
+        estimated_rewards_by_reg_model: None,
+        pi_b: None,
+        n_actions: 2,
+        len_list: 1,
+    };
+    let view = data.view().unwrap();
+    let opts = BootstrapOptions { n_bootstrap_samples: 3000, random_state: Some(1), ..Default::default() };
+    let iv = estimate_interval("snipw", &view, None, IntervalMethod::Bootstrap(opts)).unwrap();
+    assert!(iv.lower.is_finite() && iv.upper.is_finite() && iv.mean.is_finite(), "{iv:?}");
+    // P(no resampled round is round 0) = (5/6)^6 ≈ 0.335: 3000 resamples give 1005 ± 26
+    let expected = 3000.0 * (5.0f64 / 6.0).powi(6);
+    let sd = (3000.0 * (5.0f64 / 6.0).powi(6) * (1.0 - (5.0f64 / 6.0).powi(6))).sqrt();
+    assert!(
+        (iv.degenerate_resamples as f64 - expected).abs() < 4.0 * sd,
+        "{} degenerate resamples, expected {expected}",
+        iv.degenerate_resamples
+    );
+    // estimators without a normalizer have none
+    let iv = estimate_interval("ipw", &view, None, IntervalMethod::Bootstrap(opts)).unwrap();
+    assert_eq!(iv.degenerate_resamples, 0);
+}
+
+#[test]
+fn replay_diagnostics_count_the_rounds_replay_uses_and_warn_about_a_non_uniform_logger() {
+    use receval::estimators::{BanditData, kernel_by_name, weight_diagnostics};
+    // a deterministic target (action 1) and a stochastic one on 8 rounds
+    let make = |pscore: Vec<f64>, dist: Vec<f64>| BanditData {
+        reward: vec![1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0],
+        action: vec![1, 0, 1, 0, 1, 0, 1, 1],
+        pscore,
+        position: None,
+        action_dist: dist,
+        estimated_rewards_by_reg_model: None,
+        pi_b: None,
+        n_actions: 2,
+        len_list: 1,
+    };
+    let det: Vec<f64> = (0..8).flat_map(|_| [0.0, 1.0]).collect();
+    let data = make(vec![0.5; 8], det.clone());
+    let view = data.view().unwrap();
+    let rm = kernel_by_name("rm", None).unwrap();
+    let d = weight_diagnostics(rm, &view).unwrap();
+    // replay keeps the 5 rounds whose logged action is 1: ESS 5, share of unused rounds 3/8
+    assert!((d.effective_sample_size - 5.0).abs() < 1e-12, "{}", d.effective_sample_size);
+    assert!((d.zero_weight_share - 3.0 / 8.0).abs() < 1e-12);
+    assert!(rm.warnings(&view).unwrap().is_empty(), "uniform logger, deterministic target: nothing to say");
+    // a stochastic target: rounds with 0 < π_e < 1 have a positive weight but replay drops them
+    let stoch: Vec<f64> = (0..8).flat_map(|i| if i < 4 { [0.0, 1.0] } else { [0.3, 0.7] }).collect();
+    let data = make(vec![0.5; 8], stoch);
+    let d = weight_diagnostics(rm, &data.view().unwrap()).unwrap();
+    assert!((d.effective_sample_size - 2.0).abs() < 1e-12, "only rounds 0 and 2 match with π_e = 1: {}", d.effective_sample_size);
+    // a logger that is not uniform: replay's average is biased, and it says so
+    let data = make(vec![0.5, 0.5, 0.9, 0.1, 0.5, 0.5, 0.5, 0.5], det);
+    let w = rm.warnings(&data.view().unwrap()).unwrap();
+    assert!(w.iter().any(|x| x.contains("unbiased only when the logger is uniform")), "{w:?}");
 }

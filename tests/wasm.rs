@@ -43,9 +43,9 @@ fn small_input() -> JsValue {
 #[wasm_bindgen_test]
 fn ipw_through_the_js_api_matches_the_formula() {
     // w = 1.6 for action 1 and 0.4 for action 0: IPW = (1·1.6 + 0 + 1·1.6 + 1·0.4) / 4
-    let v = estimate_policy_value("ipw", small_input(), None).unwrap();
+    let v = estimate_policy_value("ipw".into(), small_input(), None).unwrap();
     assert!((v - (1.6 + 1.6 + 0.4) / 4.0).abs() < 1e-15);
-    let clipped = estimate_policy_value("ipw", small_input(), Some(obj(&[("lambda", JsValue::from(1.0))]))).unwrap();
+    let clipped = estimate_policy_value("ipw".into(), small_input(), Some(obj(&[("lambda", JsValue::from(1.0))]))).unwrap();
     assert!((clipped - (1.0 + 1.0 + 0.4) / 4.0).abs() < 1e-15);
 }
 
@@ -61,8 +61,8 @@ fn plain_arrays_and_typed_arrays_give_the_same_numbers() {
         ("nActions", JsValue::from(2)),
     ]);
     for name in ["ipw", "snipw", "dr", "sndr", "dm"] {
-        let a = estimate_policy_value(name, plain.clone(), None).unwrap();
-        let b = estimate_policy_value(name, small_input(), None).unwrap();
+        let a = estimate_policy_value(name.into(), plain.clone(), None).unwrap();
+        let b = estimate_policy_value(name.into(), small_input(), None).unwrap();
         assert_eq!(a, b, "{name}");
     }
 }
@@ -70,8 +70,8 @@ fn plain_arrays_and_typed_arrays_give_the_same_numbers() {
 #[wasm_bindgen_test]
 fn round_rewards_average_to_the_estimate() {
     for name in ["dm", "ipw", "snipw", "dr", "sndr", "switch-dr", "sg-ipw", "sg-dr"] {
-        let rr = estimate_round_rewards(name, small_input(), None).unwrap().to_vec();
-        let v = estimate_policy_value(name, small_input(), None).unwrap();
+        let rr = estimate_round_rewards(name.into(), small_input(), None).unwrap().to_vec();
+        let v = estimate_policy_value(name.into(), small_input(), None).unwrap();
         assert!((rr.iter().sum::<f64>() / rr.len() as f64 - v).abs() < 1e-12, "{name}");
     }
 }
@@ -84,17 +84,18 @@ fn bad_input_is_a_js_error_naming_the_argument() {
         (obj(&[("reward", JsValue::from_str("abc"))]), "`reward`"),
     ];
     for (input, want) in cases {
-        let msg = message(estimate_policy_value("ipw", input, None).unwrap_err());
+        let msg = message(estimate_policy_value("ipw".into(), input, None).unwrap_err());
         assert!(msg.contains(want), "{msg:?} should name {want}");
     }
-    let msg = message(estimate_policy_value("ips", small_input(), None).unwrap_err());
+    let msg = message(estimate_policy_value("ips".into(), small_input(), None).unwrap_err());
     assert!(msg.contains("`estimatorName`") && msg.contains("snipw"), "{msg}");
-    let msg = message(estimate_policy_value("dr-os", small_input(), Some(obj(&[("lambda", JsValue::from(-1.0))]))).unwrap_err());
+    let msg =
+        message(estimate_policy_value("dr-os".into(), small_input(), Some(obj(&[("lambda", JsValue::from(-1.0))]))).unwrap_err());
     assert!(msg.contains("`lambda`"), "{msg}");
     // A zero propensity names pscore and its index.
     let bad = small_input();
     Reflect::set(&bad, &"pscore".into(), &f64s(&[0.5, 0.0, 0.5, 0.5])).unwrap();
-    let msg = message(estimate_policy_value("ipw", bad, None).unwrap_err());
+    let msg = message(estimate_policy_value("ipw".into(), bad, None).unwrap_err());
     assert!(msg.contains("`pscore`") && msg.contains("index 1"), "{msg}");
 }
 
@@ -111,8 +112,8 @@ fn seeded_generator_is_the_same_as_natively() {
 #[wasm_bindgen_test]
 fn seeded_bootstrap_is_reproducible() {
     let opts = || obj(&[("nBootstrapSamples", JsValue::from(200)), ("randomState", JsValue::from(7))]);
-    let a = estimate_interval("snipw", small_input(), None, Some(opts())).unwrap();
-    let b = estimate_interval("snipw", small_input(), None, Some(opts())).unwrap();
+    let a = estimate_interval("snipw".into(), small_input(), None, Some(opts())).unwrap();
+    let b = estimate_interval("snipw".into(), small_input(), None, Some(opts())).unwrap();
     for k in ["mean", "lower", "upper"] {
         let x = Reflect::get(&a, &k.into()).unwrap().as_f64().unwrap();
         let y = Reflect::get(&b, &k.into()).unwrap().as_f64().unwrap();
@@ -139,7 +140,7 @@ fn world_collects_logs_whose_ipw_estimate_is_near_the_exact_value() {
         world.collect(policy("uniform", None), obj(&[("nRounds", JsValue::from(20000)), ("seed", JsValue::from(2))])).unwrap();
     let input = log.bandit_input(target, None).unwrap();
     let iv = estimate_interval(
-        "ipw",
+        "ipw".into(),
         input,
         None,
         Some(obj(&[("method", JsValue::from_str("normal")), ("alpha", JsValue::from(6.3e-5))])),
@@ -156,4 +157,92 @@ fn bad_world_configs_are_js_errors_naming_the_key() {
     let world = World::new(Some(obj(&[("nUsers", JsValue::from(5)), ("nItems", JsValue::from(3))]))).unwrap();
     let e = world.policy_value(policy("softmax", None), None).unwrap_err();
     assert!(message(e).contains("`policy.beta`"));
+}
+
+/// Every lesson's JSON spec (the page's controls and presets), for the default states.
+const LESSON_SPECS: &[(&str, &str)] = &[
+    ("biased-logs", include_str!("../www/lessons/biased-logs.json")),
+    ("random-bucket", include_str!("../www/lessons/random-bucket.json")),
+    ("estimators", include_str!("../www/lessons/estimators.json")),
+    ("offline-online", include_str!("../www/lessons/offline-online.json")),
+    ("intent", include_str!("../www/lessons/intent.json")),
+    ("real-logs", include_str!("../www/lessons/real-logs.json")),
+    ("position-bias", include_str!("../www/lessons/position-bias.json")),
+    ("causal-graph", include_str!("../www/lessons/causal-graph.json")),
+    ("markets", include_str!("../www/lessons/markets.json")),
+    ("feedback", include_str!("../www/lessons/feedback.json")),
+    ("cold-start", include_str!("../www/lessons/cold-start.json")),
+    ("stakeholders", include_str!("../www/lessons/stakeholders.json")),
+    ("large-catalogs", include_str!("../www/lessons/large-catalogs.json")),
+    ("choosing-estimators", include_str!("../www/lessons/choosing-estimators.json")),
+];
+
+/// The files a lesson reads, as its page sends them: `{ name: { id, text } }` (the shipped sample
+/// for real-logs), or `undefined`.
+fn lesson_files(slug: &str) -> Option<JsValue> {
+    if slug != "real-logs" {
+        return None;
+    }
+    let data = Object::new();
+    for (name, text) in
+        [("logged", include_str!("../www/data/obd/random_all.csv")), ("target", include_str!("../www/data/obd/bts_all.csv"))]
+    {
+        let f = Object::new();
+        Reflect::set(&f, &"id".into(), &JsValue::from_str(&format!("shipped {name}"))).unwrap();
+        Reflect::set(&f, &"text".into(), &JsValue::from_str(text)).unwrap();
+        Reflect::set(&data, &name.into(), &f).unwrap();
+    }
+    Some(data.into())
+}
+
+/// The default state of a lesson spec, as the page sends it.
+fn default_state(spec: &str) -> JsValue {
+    let spec = js_sys::JSON::parse(spec).unwrap();
+    let controls = Array::from(&Reflect::get(&spec, &"controls".into()).unwrap());
+    let state = Object::new();
+    for c in controls.iter() {
+        Reflect::set(&state, &Reflect::get(&c, &"key".into()).unwrap(), &Reflect::get(&c, &"default".into()).unwrap()).unwrap();
+    }
+    state.into()
+}
+
+#[wasm_bindgen_test]
+fn every_lesson_default_run_has_the_golden_digest_here_too() {
+    // The same digests as natively (tests/lessons.rs): same numbers in node and in Chromium.
+    let golden = js_sys::JSON::parse(include_str!("fixtures/lesson-digests.json")).unwrap();
+    let slugs: Vec<String> = LESSON_SPECS.iter().map(|(s, _)| s.to_string()).collect();
+    assert_eq!(
+        slugs,
+        receval::lessons::SLUGS.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        "LESSON_SPECS must list every lesson"
+    );
+    for (slug, spec) in LESSON_SPECS {
+        let d = lesson_digest(JsValue::from_str(slug), default_state(spec), lesson_files(slug)).unwrap();
+        let want = Reflect::get(&golden, &JsValue::from_str(slug)).unwrap().as_string().unwrap();
+        assert_eq!(d, want, "{slug}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_lesson_run_reads_its_files_from_data_not_from_the_state() {
+    // real-logs: the uploaded CSV texts (far longer than any state string may be) arrive as
+    // data.{logged,target}.{id,text}; the state holds only the controls
+    let spec = LESSON_SPECS.iter().find(|(s, _)| *s == "real-logs").unwrap().1;
+    let mut run = LessonRunHandle::new(JsValue::from_str("real-logs"), default_state(spec), lesson_files("real-logs")).unwrap();
+    let first = run.step().unwrap();
+    let n = Reflect::get(&first, &"nLogged".into()).unwrap().as_f64().unwrap();
+    assert_eq!(n, 10_000.0);
+    // no files: an error naming the missing one
+    let e = LessonRunHandle::new(JsValue::from_str("real-logs"), default_state(spec), None).err().unwrap();
+    assert!(message(e).contains("data.logged"));
+    // a file without its text, and files for a lesson that reads none
+    let files = lesson_files("real-logs").unwrap();
+    let logged = Reflect::get(&files, &"logged".into()).unwrap();
+    Reflect::set(&logged, &"text".into(), &JsValue::from(3)).unwrap();
+    let e = LessonRunHandle::new(JsValue::from_str("real-logs"), default_state(spec), Some(files)).err().unwrap();
+    assert!(message(e).contains("data.logged.text"));
+    let biased = LESSON_SPECS[0].1;
+    let e =
+        LessonRunHandle::new(JsValue::from_str("biased-logs"), default_state(biased), lesson_files("real-logs")).err().unwrap();
+    assert!(message(e).contains("reads no files"));
 }

@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { site, newPage, teardown } from './helpers.mjs';
+import { site, newPage, teardown, HOST_CSP } from './helpers.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 import { LESSONS } from './lesson-suite.mjs';
 
 after(teardown);
 
-const HOST_CSP = "default-src 'self'; script-src 'self' http://localhost:*; frame-src http://localhost:*; img-src 'self' data:";
 
 describe('embedding a lesson in a page on another origin', () => {
   for (const slug of LESSONS) test(`${slug}: iframe + postMessage and the <receval-lesson> custom element both work`, async () => {
@@ -20,30 +19,30 @@ describe('embedding a lesson in a page on another origin', () => {
     const page = await newPage({ viewport: { width: 1200, height: 900 } });
     try {
       await page.goto(`${host.url}?site=${encodeURIComponent(url)}&lesson=${slug}`);
-      await page.waitForFunction(() => window.hostReady && window.received.some((m) => m.via === 'iframe' && m.type === 'receval:ready') && window.received.some((m) => m.via === 'element' && m.type === 'ready'), null, { timeout: 30000 });
+      await page.waitForFunction(() => window.hostReady && window.received.some((m) => m.via === 'iframe' && m.type === 'receval:ready') && window.received.some((m) => m.via === 'element' && m.type === 'ready'), null, { timeout: 180000 });
       const readyState = await page.evaluate(() => window.received.find((m) => m.via === 'iframe' && m.type === 'receval:ready').state);
       const key = Object.keys(readyState).find((k) => k === 'seed');
       assert.ok(key, 'the ready message carries the state');
 
       // the iframe resizes to its content
-      await page.waitForFunction(() => window.iframeHeight() > 400, null, { timeout: 30000 });
+      await page.waitForFunction(() => window.iframeHeight() > 400, null, { timeout: 180000 });
 
       // set-state through postMessage reaches the lesson, which reports the new state
       await page.evaluate(() => window.sendToIframe({ type: 'receval:set-state', state: { seed: 77 } }));
-      await page.waitForFunction(() => window.received.some((m) => m.via === 'iframe' && m.type === 'receval:state-changed' && m.state?.seed === 77), null, { timeout: 30000 });
+      await page.waitForFunction(() => window.received.some((m) => m.via === 'iframe' && m.type === 'receval:state-changed' && m.state?.seed === 77), null, { timeout: 180000 });
       // a malformed message is ignored, an invalid state is refused with a reason
       await page.evaluate(() => {
         window.sendToIframe('hello');
         window.sendToIframe({ type: 'receval:set-state', state: { nope: 1 } });
       });
-      await page.waitForFunction(() => window.received.some((m) => m.via === 'iframe' && m.type === 'receval:error' && /unknown control/.test(m.message)), null, { timeout: 30000 });
+      await page.waitForFunction(() => window.received.some((m) => m.via === 'iframe' && m.type === 'receval:error' && /unknown control/.test(m.message)), null, { timeout: 180000 });
 
       // the custom element: hide attribute honoured, setState round trip, events
       const frameEl = page.frameLocator('receval-lesson >> iframe');
       await frameEl.locator('[data-lesson]').waitFor();
       assert.equal(await frameEl.locator('.control[data-key="seed"]').isVisible(), false, 'hide="seed" hides the seed control');
       await page.evaluate(() => window.element.setState({ seed: 5 }));
-      await page.waitForFunction(() => window.received.some((m) => m.via === 'element' && m.type === 'statechange' && m.state?.seed === 5), null, { timeout: 30000 });
+      await page.waitForFunction(() => window.received.some((m) => m.via === 'element' && m.type === 'statechange' && m.state?.seed === 5), null, { timeout: 180000 });
       assert.equal(await page.evaluate(() => window.element.state.seed), 5);
       assert.ok(await page.evaluate(() => document.querySelector('receval-lesson').shadowRoot.querySelector('iframe').getBoundingClientRect().height > 400));
       assert.deepEqual(page.problems, []);
@@ -74,15 +73,26 @@ describe('embedding a lesson in a page on another origin', () => {
     try {
       await page.goto(host.url);
       // the postMessage snippet set share = 5% once the iframe's lesson was ready, and logged the new state
-      await page.waitForFunction(() => window.logged.some(([s]) => s?.share === 0.05), null, { timeout: 30000 });
+      await page.waitForFunction(() => window.logged.some(([s]) => s?.share === 0.05), null, { timeout: 180000 });
       const iframeState = await page.evaluate(() => window.logged.find(([s]) => s?.share === 0.05)[0]);
       assert.equal(iframeState.seed, 7, "the iframe link's seed");
       const frame = page.frameLocator('body > iframe');
       await frame.locator('[data-lesson]').waitFor();
       assert.equal(await frame.locator('.notice').isVisible(), false, 'no "defaults apply" notice: every key in the link is known');
       assert.equal(await frame.locator('.control[data-key="seed"]').isVisible(), false, 'seed_hide=true');
+      // at the snippet's height (760 px) and a course column's width, the main chart is in view
+      // without scrolling the frame (it used to show the controls only)
+      for (const width of [1200, 700, 390]) {
+        await page.evaluate((w) => { document.querySelector('body > iframe').style.width = `${w}px`; }, width);
+        await frame.locator('figure[data-chart] svg[role="img"]').first().waitFor();
+        const inView = await frame.locator('figure[data-chart] svg[role="img"]').first().evaluate((svg) => {
+          const r = svg.getBoundingClientRect();
+          return r.top >= 0 && r.top + Math.min(r.height, 150) <= window.innerHeight;
+        });
+        assert.ok(inView, `the first chart is in view in a ${width} × 760 iframe`);
+      }
       // the custom element: its state attribute applied, its hide attribute honoured
-      await page.waitForFunction(() => document.querySelector('receval-lesson')?.state?.share === 0.01, null, { timeout: 30000 });
+      await page.waitForFunction(() => document.querySelector('receval-lesson')?.state?.share === 0.01, null, { timeout: 180000 });
       assert.equal(await page.evaluate(() => document.querySelector('receval-lesson').state.seed), 7);
       const el = page.frameLocator('receval-lesson >> iframe');
       assert.equal(await el.locator('.notice').isVisible(), false);

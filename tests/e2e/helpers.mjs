@@ -11,6 +11,9 @@ export const ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+/** The Content-Security-Policy of the test host page (a course platform on another origin). */
+export const HOST_CSP = "default-src 'self'; script-src 'self' http://localhost:*; frame-src http://localhost:*; img-src 'self' data:";
+
 let browserPromise;
 /** One browser per test file. */
 export function browser() {
@@ -19,9 +22,9 @@ export function browser() {
 }
 
 let sitePromise;
-/** The site, served once per test file. */
+/** The site, served once per test file (from RECEVAL_WWW if set: scripts/mutate-frontend.mjs). */
 export function site() {
-  sitePromise ??= startServer({ port: 0 });
+  sitePromise ??= startServer({ port: 0, ...(process.env.RECEVAL_WWW ? { dir: process.env.RECEVAL_WWW } : {}) });
   return sitePromise;
 }
 

@@ -16,7 +16,7 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 const widget = (page) => page.locator('[data-lesson]');
 const doneCount = async (page) => Number((await widget(page).getAttribute('data-done')) ?? 0);
 
-async function waitDone(page, atLeast = 1, timeout = 30000) {
+async function waitDone(page, atLeast = 1, timeout = 180000) {
   await page.waitForFunction((n) => Number(document.querySelector('[data-lesson]')?.dataset.done ?? 0) >= n, atLeast, { timeout });
 }
 
@@ -28,7 +28,7 @@ async function digests(page) {
 async function open(url, { firstDraw = false } = {}) {
   const page = await newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(url);
-  if (firstDraw) await page.waitForFunction(() => Number(document.querySelector('[data-lesson]')?.dataset.renders ?? 0) >= 1, null, { timeout: 30000 });
+  if (firstDraw) await page.waitForFunction(() => Number(document.querySelector('[data-lesson]')?.dataset.renders ?? 0) >= 1, null, { timeout: 180000 });
   else await waitDone(page);
   return page;
 }
@@ -50,6 +50,34 @@ async function nudge(page, key) {
     await page.keyboard.press(before === max ? 'Home' : 'End');
   }
   return (await input.inputValue()) !== before;
+}
+
+/**
+ * What each control shows beside it (and tells screen readers), compared with its value formatted
+ * by the page's own formatter from the lesson's JSON spec: [{ key, value, shown, valuetext, want }].
+ */
+async function shownValues(page, slug) {
+  return page.evaluate(async (slug) => {
+    const { formatValue } = await import('/js/state.js');
+    const { default: spec } = await import(`/lessons/${slug}.json`, { with: { type: 'json' } });
+    return spec.controls.map((c) => {
+      const row = document.querySelector(`.control[data-key="${c.key}"]`);
+      const input = row.querySelector('input, select');
+      let value;
+      if (input.type === 'checkbox') value = input.checked;
+      else if (input.tagName === 'SELECT') value = c.options.find((o) => String(o.value) === input.value)?.value;
+      else if (c.type === 'steps') value = c.values[Number(input.value)];
+      else value = Number(input.value);
+      return { key: c.key, value, shown: row.querySelector('.control-value').textContent, valuetext: input.getAttribute('aria-valuetext'), want: formatValue(c, value), range: input.type === 'range' };
+    });
+  }, slug);
+}
+
+function assertShown(rows, when) {
+  for (const r of rows) {
+    assert.equal(r.shown, r.want, `${r.key} ${when}: the label shows ${r.shown}, the control is at ${r.want}`);
+    if (r.range) assert.equal(r.valuetext, r.want, `${r.key} ${when}: aria-valuetext`);
+  }
 }
 
 /** Define the suites of every `shards`-th lesson, starting at index `shard`. */
@@ -78,10 +106,132 @@ export function lessonSuites(shard, shards) {
           const before = await digests(page);
           const n = await doneCount(page);
           assert.ok(await nudge(page, key), `${key}: the control moved`);
+          assertShown(await shownValues(page, slug), `after the keyboard moved ${key}`);
           await waitDone(page, n + 1);
           const after = await digests(page);
           assert.notDeepEqual(after, before, `${key}: some chart changed`);
         }
+        assert.deepEqual(page.problems, []);
+        await page.closeAll();
+      });
+
+      test('every preset sets its whole state and draws every chart with marks and numbers (no raw TeX, no page of dashes)', async () => {
+        const { url } = await site();
+        const page = await open(`${url}lessons/${slug}.html`);
+        const presets = await page.evaluate(async (slug) => {
+          const { default: spec } = await import(`/lessons/${slug}.json`, { with: { type: 'json' } });
+          const defaults = Object.fromEntries(spec.controls.map((c) => [c.key, c.default]));
+          return (spec.presets ?? []).map((p) => ({ id: p.id, want: { ...defaults, ...p.state } }));
+        }, slug);
+        for (const { id, want } of presets) {
+          const n = await doneCount(page);
+          const before = Object.fromEntries((await shownValues(page, slug)).map((r) => [r.key, r.value]));
+          await page.locator(`.presets button[data-preset="${id}"]`).click();
+          // a preset whose state is already on screen starts no run
+          if (JSON.stringify(before) !== JSON.stringify(want)) await waitDone(page, n + 1);
+          await page.waitForFunction(() => document.querySelector('.status')?.dataset.state !== 'busy', null, { timeout: 180000 });
+          assert.equal(await page.locator('.status').getAttribute('data-state'), 'ok', `preset ${id}: ${await page.locator('.status').textContent()}`);
+          const got = Object.fromEntries((await shownValues(page, slug)).map((r) => [r.key, r.value]));
+          assert.deepEqual(got, want, `preset ${id}: every control at the preset's value`);
+          const charts = await page.$$eval('figure[data-chart]', (fs) =>
+            fs.map((f) => {
+              const cells = [...f.querySelectorAll('table td')].map((td) => td.textContent.trim());
+              return { name: f.dataset.chart, digest: f.dataset.digest ?? null, marks: f.dataset.marks !== undefined ? Number(f.dataset.marks) : f.querySelectorAll('svg :is(circle, rect, path, line, ellipse, polygon)').length, cells, dashes: cells.filter((c) => c === '—').length };
+            }),
+          );
+          for (const c of charts) {
+            assert.ok(c.digest, `preset ${id}: chart ${c.name} drew`);
+            assert.ok(c.marks > 0, `preset ${id}: chart ${c.name} has marks of its own`);
+            assert.ok(c.cells.length === 0 || c.dashes < c.cells.length / 2, `preset ${id}: chart ${c.name}'s table is mostly dashes (${c.dashes} of ${c.cells.length})`);
+          }
+          // (charts drawn without Plot — the causal graph, the reweighting view — count their own shapes)
+          // formulas are typeset: no TeX command left in the text a learner reads
+          const tex = await page.evaluate(() => {
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            const found = [];
+            for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+              if (t.parentElement.closest('math, script, style, annotation')) continue;
+              const m = t.textContent.match(/\\(frac|hat|sum|mathbb|mathrm|pi|beta|lambda|mid|le|ge|cdot|text)\b/);
+              if (m) found.push(t.textContent.trim().slice(0, 60));
+            }
+            return found;
+          });
+          assert.deepEqual(tex, [], `preset ${id}: raw TeX on the page`);
+        }
+        assert.deepEqual(page.problems, []);
+        await page.closeAll();
+      });
+
+      test('the value shown beside every control follows it: keyboard, pointer, presets and links', async () => {
+        const { url } = await site();
+        const page = await open(`${url}lessons/${slug}.html`);
+        assertShown(await shownValues(page, slug), 'untouched');
+        // pointer: click each slider a quarter and three quarters of the way along
+        for (const input of await page.locator('.control input[type="range"]:visible').all()) {
+          const box = await input.boundingBox();
+          for (const at of [0.25, 0.75]) {
+            await page.mouse.click(box.x + at * box.width, box.y + box.height / 2);
+            assertShown(await shownValues(page, slug), `after a click at ${at * 100}% of a slider`);
+          }
+        }
+        // presets
+        for (const b of await page.locator('.presets button').all()) {
+          await b.click();
+          assertShown(await shownValues(page, slug), `after the preset ${await b.textContent()}`);
+        }
+        // a link (hash change) with another seed
+        const n = await doneCount(page);
+        await page.evaluate(() => { location.hash = location.hash.replace(/seed=\d+/, 'seed=4321'); });
+        await waitDone(page, n + 1);
+        const rows = await shownValues(page, slug);
+        assertShown(rows, 'after a link changed the state');
+        assert.equal(rows.find((r) => r.key === 'seed').value, 4321);
+        assert.deepEqual(page.problems, []);
+        await page.closeAll();
+      });
+
+      test('on a 390 × 844 phone the first chart stays in view while the controls move, and no chart text is cut or overlaps', async () => {
+        const { url } = await site();
+        const page = await newPage({ viewport: { width: 390, height: 844 } });
+        await page.goto(`${url}lessons/${slug}.html`);
+        await waitDone(page);
+        await page.locator('[data-lesson] .results').scrollIntoViewIfNeeded();
+        await page.evaluate(() => document.querySelector('[data-lesson] .results').scrollIntoView({ block: 'start' }));
+        for (const input of (await page.locator('.control input, .control select').all()).slice(0, 4)) {
+          await input.focus();
+          const seen = await page.evaluate(() => {
+            const svg = document.querySelector('figure[data-chart] svg[role="img"]');
+            const drawer = document.querySelector('.controls-panel').getBoundingClientRect();
+            const r = svg.getBoundingClientRect();
+            return { top: r.top, bottom: r.bottom, drawerTop: drawer.top };
+          });
+          assert.ok(seen.bottom > 40 && seen.top < seen.drawerTop - 60, `the first chart is out of view while a control has focus: ${JSON.stringify(seen)}`);
+        }
+        const problems = await page.evaluate(() => {
+          const out = [];
+          for (const fig of document.querySelectorAll('figure[data-chart]')) {
+            const svg = fig.querySelector('svg[role="img"]');
+            if (!svg) continue;
+            const box = svg.getBoundingClientRect();
+            const texts = [...svg.querySelectorAll('text')].filter((t) => t.getAttribute('display') !== 'none' && t.textContent.trim());
+            for (const t of texts) {
+              const r = t.getBoundingClientRect();
+              if (r.width > 0 && (r.left < box.left - 2 || r.right > box.right + 2)) out.push(`${fig.dataset.chart}: "${t.textContent}" is cut at the chart's edge`);
+            }
+            for (const g of svg.querySelectorAll('[data-mark$="tick label"]')) {
+              const rs = [...g.querySelectorAll('text')].map((t) => [t.textContent, t.getBoundingClientRect()]).filter(([, r]) => r.width > 0);
+              for (let i = 1; i < rs.length; i++) {
+                const [a, ra] = rs[i - 1];
+                const [b, rb] = rs[i];
+                const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+                const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+                if (w > 1 && h > 1) out.push(`${fig.dataset.chart}: tick labels "${a}" and "${b}" overlap`);
+              }
+            }
+          }
+          return out;
+        });
+        assert.deepEqual(problems, []);
         assert.deepEqual(page.problems, []);
         await page.closeAll();
       });

@@ -97,3 +97,41 @@ test('slate estimators reject bad input with named arguments', () => {
 test('the module still works after every error above', () => {
   assert.equal(rv.estimatePolicyValue('ipw', good()), (1.6 + 1.6 + 0.4) / 4);
 });
+
+test('the tuning, embedding and multi-logger estimators reject bad input with named arguments', () => {
+  const g = good();
+  // λ tuning
+  assert.throws(() => rv.tuneLambda('snipw', g, { lambdas: [1, 2] }), /`estimatorName`.*ipw, dr, switch-dr, dr-os, sg-ipw, sg-dr/);
+  assert.throws(() => rv.tuneLambda('ipw', g, { lambdas: [] }), /`lambdas`/);
+  assert.throws(() => rv.tuneLambda('ipw', g, { lambdas: [1, NaN] }), /`lambdas`.*index 1/);
+  assert.throws(() => rv.tuneLambda('sg-ipw', g, { lambdas: [0.5, Infinity] }), /`lambdas`.*\[0, 1\]/);
+  assert.throws(() => rv.tuneLambda('ipw', g, { lambdas: [1], tuningMethod: 'cv' }), /`tuningMethod`/);
+  assert.throws(() => rv.tuneLambda('ipw', g, { lambdas: [1], delta: 2 }), /`delta`/);
+  assert.throws(() => rv.tuneLambda('ipw', g, { lambdas: [1], useBiasUpperBound: 'yes' }), /`useBiasUpperBound`/);
+  assert.throws(() => rv.estimatePolicyValue('ipw', g, { lambda: 2, lambdas: [1, 2] }), /`lambda`.*not both/);
+  assert.throws(() => rv.estimatePolicyValue('ipw', g, { delta: 0.2 }), /`delta`.*only when tuning/);
+  assert.throws(() => new rv.StreamingEstimator('ipw', { lambdas: [1, 2] }), /`lambdas`.*streaming/);
+  const tuned = rv.tuneLambda('ipw', g, { lambdas: [1, Infinity] });
+  assert.equal(rv.estimatePolicyValue('ipw', g, { lambdas: [1, Infinity] }), rv.estimatePolicyValue('ipw', g, { lambda: tuned.bestLambda }));
+  // MIPW
+  const embed = { ...g, actionEmbed: [0, 1, 0, 1], pEA: [0.5, 0.5, 0.9, 0.1], nCatPerDim: 2, piB: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5] };
+  assert.ok(Number.isFinite(rv.estimatePolicyValue('mipw', embed)));
+  const { actionEmbed, ...noEmbed } = embed;
+  assert.throws(() => rv.estimatePolicyValue('mipw', noEmbed), /`actionEmbed`.*required/);
+  assert.throws(() => rv.estimatePolicyValue('mipw', { ...embed, pEA: [0.5, 0.4, 0.9, 0.1] }), /`pEA`.*sum to 1.*action 0/);
+  assert.throws(() => rv.estimatePolicyValue('mipw', { ...embed, actionEmbed: [0, 2, 0, 1] }), /`actionEmbed`.*index 1/);
+  assert.throws(() => rv.estimatePolicyValue('mipw', { ...embed, pEA: [0.5, 0.5] }), /`pEA`.*length 4/);
+  assert.throws(() => rv.estimatePolicyValue('mipw', { ...embed, piB: undefined }), /`piB`/);
+  assert.throws(() => rv.estimatePolicyValue('mipw', embed, { lambda: 1 }), /`lambda`.*takes no lambda/);
+  // several loggers
+  const multi = { ...g, stratumIdx: [0, 1, 0, 1], pscoreAvg: [0.5, 0.5, 0.5, 0.5] };
+  assert.ok(Number.isFinite(rv.estimatePolicyValue('multi_bal_ipw', multi)));
+  assert.throws(() => rv.estimatePolicyValue('multi_ipw', g), /`stratumIdx`.*required/);
+  assert.throws(() => rv.estimatePolicyValue('multi_weighted_ipw', { ...multi, stratumIdx: [0, 2, 0, 2] }), /`stratumIdx`.*stratum 1 has no round/);
+  assert.throws(() => rv.estimatePolicyValue('multi_bal_ipw', { ...multi, pscoreAvg: [0.5, 0, 0.5, 0.5] }), /`pscoreAvg`.*index 1/);
+  assert.throws(() => rv.estimatePolicyValue('multi_weighted_ipw', { ...multi, reward: [1, 1, 1, 1], actionDist: [0, 1, 0, 1, 0, 1, 0, 1] }), /`stratumIdx`.*zero variance/);
+  const { estimatedRewardsByRegModel, ...noModel } = multi;
+  assert.throws(() => rv.estimatePolicyValue('multi_dr', noModel), /`estimatedRewardsByRegModel`.*multi_dr/);
+  assert.throws(() => rv.estimatePolicyValue('multi_ipw', multi, { lambda: -1 }), /`lambda`/);
+  assert.throws(() => rv.estimatePolicyValue('mips', g), /`estimatorName`.*mipw, snmipw.*multi_weighted_dr/);
+});

@@ -75,5 +75,7 @@ test("ObdLog.estimate's row-by-row path equals the general estimators on the sam
     const general = rv.estimatePolicyValue(name, input, params);
     assert.ok(Math.abs(fast.estimate - general) < 1e-12, `${name}: ${fast.estimate} vs ${general}`);
   }
-  assert.throws(() => log.estimate('ipw', new Float64Array(10)), /`actionDist`/);
+  assert.throws(() => log.estimate('ipw', new Float64Array(10)), /`dist`: expected nActions × lenList/);
+  assert.throws(() => log.banditInput(new Float64Array(10)), /`dist`: expected nActions × lenList/);
+  assert.throws(() => log.banditInput(Float64Array.from(dist, (x, i) => (i === 0 ? NaN : x))), /`dist`: expected probabilities in \[0, 1\], got NaN at index 0/);
 });

@@ -15,7 +15,7 @@ window.addEventListener('message', (event) => {
   if (event.source !== frame.contentWindow || event.origin !== site.origin) return; // only our lesson
   const m = event.data;
   if (!m || typeof m.type !== 'string' || !m.type.startsWith('receval:')) return;
-  window.received.push({ via: 'iframe', type: m.type, state: m.state, height: m.height, message: m.message });
+  window.received.push({ via: 'iframe', type: m.type, state: m.state, height: m.height, message: m.message, item: m.item, kind: m.kind, correct: m.correct, attempts: m.attempts });
   if (m.type === 'receval:resize' && m.height > 0) frame.style.height = `${m.height}px`;
 });
 window.sendToIframe = (msg) => frame.contentWindow.postMessage(msg, site.origin);
@@ -27,8 +27,8 @@ const el = document.createElement('receval-lesson');
 el.setAttribute('lesson', lesson);
 el.setAttribute('hide', 'seed');
 document.getElementById('element-slot').append(el);
-for (const type of ['ready', 'statechange', 'lessonerror']) {
-  el.addEventListener(type, (e) => window.received.push({ via: 'element', type, state: e.detail.state, message: e.detail.message }));
+for (const type of ['ready', 'statechange', 'lessonerror', 'progress']) {
+  el.addEventListener(type, (e) => window.received.push({ via: 'element', type, state: e.detail.state, message: e.detail.message, detail: e.detail }));
 }
 window.element = el;
 window.hostReady = true;
