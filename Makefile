@@ -5,9 +5,15 @@
 #   make test    run every test: fmt, clippy, native tests, Wasm tests in node and headless
 #                Chromium, browser end-to-end tests; ends with "N passed, M failed"
 #
-# Extra, for contributors: `make bench` runs the benchmarks (native, node, browser).
+# Extra, for contributors: `make bench` runs the benchmarks (native, node, browser); `make fuzz`
+# fuzzes the JS API of pkg/ (FUZZ_CASES cases, default 100000, seed FUZZ_SEED; see tests/fuzz/run.mjs);
+# `make mutants` runs mutation testing of the core (cargo-mutants) and of the frontend (see
+# scripts/mutants.sh; hours for the whole core, MUTANTS_FILES=src/stats.rs for one file).
 
-.PHONY: serve test bench
+.PHONY: serve test bench fuzz mutants
+
+FUZZ_CASES ?= 100000
+FUZZ_SEED ?= 1
 
 serve:
 	@scripts/bootstrap.sh
@@ -21,3 +27,12 @@ test:
 bench:
 	@scripts/bootstrap.sh --test
 	@scripts/bench.sh
+
+fuzz:
+	@scripts/bootstrap.sh --test
+	@[ -f pkg/receval.js ] || scripts/build.sh
+	@node tests/fuzz/run.mjs --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --workers 2
+
+mutants:
+	@scripts/bootstrap.sh --test
+	@scripts/mutants.sh

@@ -8,5 +8,7 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 scripts/build.sh
 echo "==> Estimators and simulator: native vs Wasm in node"
 node bench/node.mjs
+echo "==> Lessons' default runs, natively (first output and full run, ms)"
+cargo bench --quiet --bench lessons
 echo "==> Slider-to-redraw latency in Chromium"
 node bench/browser.mjs

@@ -5,7 +5,7 @@
 #                     CommonJS build for require() in pkg/node/, TypeScript types, package.json merged
 #                     from pkg-config/ (see pkg-config/merge.mjs)
 #   www/pkg/          a copy of pkg/ for the course site
-#   www/vendor/       the site's chart and math libraries, copied from node_modules (no CDN at run time)
+#   www/vendor/       the site's chart, math and file-reading libraries, copied from node_modules (no CDN at run time)
 #
 # Skips the Wasm build when no input changed since the last one.
 set -euo pipefail
@@ -37,6 +37,11 @@ rm -rf www/pkg && mkdir -p www/pkg www/vendor
 cp pkg/receval.js pkg/receval_glue.js pkg/receval_bg.wasm pkg/receval.d.ts pkg/receval_glue.d.ts www/pkg/
 cp node_modules/d3/dist/d3.min.js node_modules/@observablehq/plot/dist/plot.umd.min.js www/vendor/
 cp node_modules/temml/dist/temml.min.js node_modules/temml/dist/Temml-Local.css node_modules/temml/dist/Temml.woff2 www/vendor/
+# The workbench's file readers: hyparquet is ES modules already; papaparse is UMD, wrapped as a module
+# so that the workbench's module worker can import it.
+rm -rf www/vendor/hyparquet && cp -r node_modules/hyparquet/src www/vendor/hyparquet && cp node_modules/hyparquet/LICENSE www/vendor/hyparquet/
+{ echo '// papaparse (MIT), wrapped as an ES module by scripts/build.sh'; echo 'const module = { exports: {} }; const exports = module.exports;'
+  cat node_modules/papaparse/papaparse.min.js; echo; echo 'export default module.exports;'; } > www/vendor/papaparse.mjs
 raw=$(stat -c %s pkg/receval_bg.wasm)
 gz=$(gzip -9 -c pkg/receval_bg.wasm | wc -c)
 echo "    receval_bg.wasm: $raw bytes raw, $gz bytes gzip"

@@ -6,6 +6,7 @@
 #   2. the Wasm test file tests/wasm.rs in node, then in headless Chromium (each must pass > 0 tests)
 #   3. the release package is built; its JS API is tested in node (tests/js/*.test.mjs)
 #   4. browser end-to-end tests of www/ with playwright-core in Debian's Chromium (tests/e2e/*.test.mjs)
+#   5. the notebook widget: python/ built into a wheel, installed with JupyterLab, driven in Chromium
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -91,7 +92,10 @@ scripts/build.sh || fail "scripts/build.sh"
 
 run_counted "JS API tests in node (tests/js)" count_node 1 \
   node --test --test-reporter=spec tests/js/
+run_counted "JS API fuzzing, short run (tests/fuzz; make fuzz for the long one)" count_node 1 \
+  node --test --test-reporter=spec tests/fuzz/
 run_counted "browser end-to-end tests (tests/e2e, Chromium)" count_node 1 \
   node --test --test-concurrency=2 --test-reporter=spec tests/e2e/
+run_counted "notebook widget (python/test.sh: wheel + JupyterLab from PyPI, Chromium)" count_node 1 python/test.sh
 
 summary
