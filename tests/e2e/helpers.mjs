@@ -42,6 +42,9 @@ export async function teardown() {
 export async function newPage(options = {}) {
   const b = await browser();
   const context = await b.newContext(options);
+  // Locator actions wait for their element; on a loaded CI machine a lesson's run can hold a frame
+  // busy for many seconds. These are waits, not timing tests (speed is measured by `make bench`).
+  context.setDefaultTimeout(180000);
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console error: ${m.text()}`); });

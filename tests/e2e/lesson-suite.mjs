@@ -3,7 +3,7 @@
 // hides, the keyboard alone operates it, axe-core finds no accessibility violations, and malformed
 // links fall back to defaults. The lessons are split between lessons-a/-b.test.mjs, which node
 // --test runs in two processes (each with its own browser) to use both cores.
-import { test, describe } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,6 +22,13 @@ async function waitDone(page, atLeast = 1, timeout = 180000) {
 
 async function digests(page) {
   return page.$$eval('figure[data-chart]', (fs) => Object.fromEntries(fs.map((f) => [f.dataset.chart, f.dataset.digest ?? null])));
+}
+
+/** Wait until no run is going on (a test that counts finished runs starts from an idle page). */
+async function idle(page) {
+  // a run starts on the next animation frame after an input: let that frame pass first
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await page.waitForFunction(() => document.querySelector('[data-lesson]')?.getAttribute('aria-busy') !== 'true', null, { timeout: 180000 });
 }
 
 /** Open a lesson and wait until its first run has finished (or, with `firstDraw`, until it first drew). */
@@ -80,26 +87,70 @@ function assertShown(rows, when) {
   }
 }
 
-/** Define the suites of every `shards`-th lesson, starting at index `shard`. */
+/**
+ * Define the suites of every `shards`-th lesson, starting at index `shard`. Within a lesson the
+ * tests share one desktop page, as one learner would: untouched first (loads, accessibility,
+ * keyboard), then every control, every preset, links and a reload; then the same page zoomed to
+ * 200%. A phone gets its own page. Opening a page costs a WebAssembly compile and a full run, so
+ * the suite opens three per lesson instead of a dozen.
+ */
 export function lessonSuites(shard, shards) {
   for (const slug of LESSONS.filter((_, i) => i % shards === shard)) {
     describe(`lesson ${slug}`, () => {
-      test('loads with no console error or failed request and draws every chart', async () => {
+      let page; // the learner's desktop page, shared by the tests below, in order
+      before(async () => {
         const { url } = await site();
-        const page = await open(`${url}lessons/${slug}.html`);
+        page = await open(`${url}lessons/${slug}.html`);
+      });
+      after(async () => page?.closeAll());
+
+      test('untouched, it loads with no console error or failed request, draws every chart, shows every value, and axe-core reports no accessibility violations', async () => {
         const figs = await digests(page);
         assert.ok(Object.keys(figs).length >= 2, 'at least two charts');
         for (const [name, d] of Object.entries(figs)) assert.ok(d, `chart ${name} was drawn`);
         assert.ok((await page.locator('figure[data-chart] svg').count()) >= Object.keys(figs).length, 'every chart is an SVG');
         assert.ok((await page.locator('math').count()) >= 1, 'formulas render as MathML');
         assert.equal(await page.locator('.status').getAttribute('data-state'), 'ok');
+        assertShown(await shownValues(page, slug), 'untouched');
+        await page.evaluate(axeSource); // through the DevTools protocol, not subject to the page's CSP
+        const result = await page.evaluate(() => globalThis.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
+        const violations = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+        assert.deepEqual(violations, []);
         assert.deepEqual(page.problems, []);
-        await page.closeAll();
       });
 
-      test('moving each control changes what the charts show', async () => {
-        const { url } = await site();
-        const page = await open(`${url}lessons/${slug}.html`);
+      test('the keyboard alone operates the presets and the controls', async () => {
+        // Tab from the top of the page to the first preset button and press Enter.
+        await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+        let focused = '';
+        for (let i = 0; i < 40 && focused !== 'preset'; i++) {
+          await page.keyboard.press('Tab');
+          focused = await page.evaluate(() => (document.activeElement?.classList.contains('preset') ? 'preset' : document.activeElement?.tagName));
+        }
+        assert.equal(focused, 'preset', 'a preset button is reachable with Tab');
+        const pressedBefore = await page.evaluate(() => document.activeElement.getAttribute('aria-pressed'));
+        let n = await doneCount(page);
+        await page.keyboard.press('Enter');
+        assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-pressed')), 'true');
+        if (pressedBefore !== 'true') await waitDone(page, n + 1);
+        // Tab on to the first slider and move it with the arrow keys.
+        for (let i = 0; i < 40 && focused !== 'range'; i++) {
+          await page.keyboard.press('Tab');
+          focused = await page.evaluate(() => document.activeElement?.type);
+        }
+        assert.equal(focused, 'range', 'a slider is reachable with Tab');
+        const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+        assert.notEqual(outline, 'none', 'the focused control shows a focus ring');
+        const hash = await page.evaluate(() => location.hash);
+        n = await doneCount(page);
+        await page.keyboard.press('ArrowRight');
+        await page.keyboard.press('ArrowRight');
+        await waitDone(page, n + 1);
+        assert.notEqual(await page.evaluate(() => location.hash), hash, 'the state changed');
+        assert.deepEqual(page.problems, []);
+      });
+
+      test('moving each control changes what the charts show, and its label follows', async () => {
         const keys = await page.$$eval('.control[data-key]', (rows) => rows.map((r) => r.dataset.key));
         assert.ok(keys.length >= 3);
         for (const key of keys) {
@@ -107,17 +158,20 @@ export function lessonSuites(shard, shards) {
           const n = await doneCount(page);
           assert.ok(await nudge(page, key), `${key}: the control moved`);
           assertShown(await shownValues(page, slug), `after the keyboard moved ${key}`);
-          await waitDone(page, n + 1);
+          // the next move may interrupt this run (as a learner's would): wait until a chart shows
+          // something new, or the run has finished
+          await page.waitForFunction(({ n, before }) => {
+            if (Number(document.querySelector('[data-lesson]')?.dataset.done ?? 0) >= n + 1) return true;
+            return [...document.querySelectorAll('figure[data-chart]')].some((f) => (f.dataset.digest ?? null) !== before[f.dataset.chart]);
+          }, { n, before }, { timeout: 180000 });
           const after = await digests(page);
           assert.notDeepEqual(after, before, `${key}: some chart changed`);
         }
+        await idle(page);
         assert.deepEqual(page.problems, []);
-        await page.closeAll();
       });
 
       test('every preset sets its whole state and draws every chart with marks and numbers (no raw TeX, no page of dashes)', async () => {
-        const { url } = await site();
-        const page = await open(`${url}lessons/${slug}.html`);
         const presets = await page.evaluate(async (slug) => {
           const { default: spec } = await import(`/lessons/${slug}.json`, { with: { type: 'json' } });
           const defaults = Object.fromEntries(spec.controls.map((c) => [c.key, c.default]));
@@ -131,7 +185,9 @@ export function lessonSuites(shard, shards) {
           if (JSON.stringify(before) !== JSON.stringify(want)) await waitDone(page, n + 1);
           await page.waitForFunction(() => document.querySelector('.status')?.dataset.state !== 'busy', null, { timeout: 180000 });
           assert.equal(await page.locator('.status').getAttribute('data-state'), 'ok', `preset ${id}: ${await page.locator('.status').textContent()}`);
-          const got = Object.fromEntries((await shownValues(page, slug)).map((r) => [r.key, r.value]));
+          const shown = await shownValues(page, slug);
+          assertShown(shown, `after the preset ${id}`);
+          const got = Object.fromEntries(shown.map((r) => [r.key, r.value]));
           assert.deepEqual(got, want, `preset ${id}: every control at the preset's value`);
           const charts = await page.$$eval('figure[data-chart]', (fs) =>
             fs.map((f) => {
@@ -159,27 +215,20 @@ export function lessonSuites(shard, shards) {
           assert.deepEqual(tex, [], `preset ${id}: raw TeX on the page`);
         }
         assert.deepEqual(page.problems, []);
-        await page.closeAll();
       });
 
-      test('the value shown beside every control follows it: keyboard, pointer, presets and links', async () => {
-        const { url } = await site();
-        const page = await open(`${url}lessons/${slug}.html`);
-        assertShown(await shownValues(page, slug), 'untouched');
+      test('the value shown beside every control follows it: pointer and links', async () => {
         // pointer: click each slider a quarter and three quarters of the way along
         for (const input of await page.locator('.control input[type="range"]:visible').all()) {
+          await input.scrollIntoViewIfNeeded();
           const box = await input.boundingBox();
           for (const at of [0.25, 0.75]) {
             await page.mouse.click(box.x + at * box.width, box.y + box.height / 2);
             assertShown(await shownValues(page, slug), `after a click at ${at * 100}% of a slider`);
           }
         }
-        // presets
-        for (const b of await page.locator('.presets button').all()) {
-          await b.click();
-          assertShown(await shownValues(page, slug), `after the preset ${await b.textContent()}`);
-        }
         // a link (hash change) with another seed
+        await idle(page);
         const n = await doneCount(page);
         await page.evaluate(() => { location.hash = location.hash.replace(/seed=\d+/, 'seed=4321'); });
         await waitDone(page, n + 1);
@@ -187,19 +236,47 @@ export function lessonSuites(shard, shards) {
         assertShown(rows, 'after a link changed the state');
         assert.equal(rows.find((r) => r.key === 'seed').value, 4321);
         assert.deepEqual(page.problems, []);
-        await page.closeAll();
       });
 
-      test('on a 390 × 844 phone the first chart stays in view while the controls move, and no chart text is cut or overlaps', async () => {
-        const { url } = await site();
-        const page = await newPage({ viewport: { width: 390, height: 844 } });
-        await page.goto(`${url}lessons/${slug}.html`);
+      test('the URL hash round-trips the state: a reload reproduces the same numbers', async () => {
+        await idle(page);
+        const keys = await page.$$eval('.control[data-key]', (rows) => rows.map((r) => r.dataset.key));
+        for (const key of keys.slice(0, 2)) {
+          const n = await doneCount(page);
+          await nudge(page, key);
+          await waitDone(page, n + 1);
+        }
+        const hash = await page.evaluate(() => location.hash);
+        assert.match(hash, /^#v=1&/);
+        const values = await page.$$eval('.control input, .control select', (xs) => xs.map((x) => x.value));
+        const figs = await digests(page);
+        await page.reload();
         await waitDone(page);
-        await page.locator('[data-lesson] .results').scrollIntoViewIfNeeded();
-        await page.evaluate(() => document.querySelector('[data-lesson] .results').scrollIntoView({ block: 'start' }));
-        for (const input of (await page.locator('.control input, .control select').all()).slice(0, 4)) {
+        assert.equal(await page.evaluate(() => location.hash), hash);
+        assert.deepEqual(await page.$$eval('.control input, .control select', (xs) => xs.map((x) => x.value)), values);
+        assert.deepEqual(await digests(page), figs);
+        assert.deepEqual(page.problems, []);
+      });
+
+      test('at 200% zoom (a 1280 px window shown 640 CSS px wide) the page does not scroll sideways', async () => {
+        await page.setViewportSize({ width: 640, height: 450 });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 1, `page is ${overflow}px wider than a 640px screen`);
+        assert.deepEqual(page.problems, []);
+      });
+
+      test('on a 390 × 844 phone: no sideways scrolling, the first chart stays in view while the controls move, and no chart text is cut or overlaps', async () => {
+        const { url } = await site();
+        const phone = await newPage({ viewport: { width: 390, height: 844 } });
+        await phone.goto(`${url}lessons/${slug}.html`);
+        await waitDone(phone);
+        const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 1, `page is ${overflow}px wider than a 390px screen`);
+        await phone.locator('[data-lesson] .results').scrollIntoViewIfNeeded();
+        await phone.evaluate(() => document.querySelector('[data-lesson] .results').scrollIntoView({ block: 'start' }));
+        for (const input of (await phone.locator('.control input, .control select').all()).slice(0, 4)) {
           await input.focus();
-          const seen = await page.evaluate(() => {
+          const seen = await phone.evaluate(() => {
             const svg = document.querySelector('figure[data-chart] svg[role="img"]');
             const drawer = document.querySelector('.controls-panel').getBoundingClientRect();
             const r = svg.getBoundingClientRect();
@@ -207,7 +284,7 @@ export function lessonSuites(shard, shards) {
           });
           assert.ok(seen.bottom > 40 && seen.top < seen.drawerTop - 60, `the first chart is out of view while a control has focus: ${JSON.stringify(seen)}`);
         }
-        const problems = await page.evaluate(() => {
+        const problems = await phone.evaluate(() => {
           const out = [];
           for (const fig of document.querySelectorAll('figure[data-chart]')) {
             const svg = fig.querySelector('svg[role="img"]');
@@ -232,106 +309,29 @@ export function lessonSuites(shard, shards) {
           return out;
         });
         assert.deepEqual(problems, []);
-        assert.deepEqual(page.problems, []);
-        await page.closeAll();
-      });
-
-      test('the URL hash round-trips the state: a reload reproduces the same numbers', async () => {
-        const { url } = await site();
-        const page = await open(`${url}lessons/${slug}.html`);
-        const keys = await page.$$eval('.control[data-key]', (rows) => rows.map((r) => r.dataset.key));
-        for (const key of keys.slice(0, 2)) {
-          const n = await doneCount(page);
-          await nudge(page, key);
-          await waitDone(page, n + 1);
-        }
-        const hash = await page.evaluate(() => location.hash);
-        assert.match(hash, /^#v=1&/);
-        const values = await page.$$eval('.control input, .control select', (xs) => xs.map((x) => x.value));
-        const figs = await digests(page);
-        const again = await open(`${url}lessons/${slug}.html${hash}`);
-        assert.deepEqual(await again.$$eval('.control input, .control select', (xs) => xs.map((x) => x.value)), values);
-        assert.deepEqual(await digests(again), figs);
-        await page.closeAll();
-        await again.closeAll();
+        assert.deepEqual(phone.problems, []);
+        await phone.closeAll();
       });
 
       test('`<control>_hide=true` hides that control and nothing else', async () => {
         const { url } = await site();
-        const page = await open(`${url}lessons/${slug}.html#v=1&seed_hide=true`, { firstDraw: true });
-        assert.equal(await page.locator('.control[data-key="seed"]').isVisible(), false);
-        const visible = await page.locator('.control[data-key]:visible').count();
-        const total = await page.locator('.control[data-key]').count();
+        const hidden = await open(`${url}lessons/${slug}.html#v=1&seed_hide=true`, { firstDraw: true });
+        assert.equal(await hidden.locator('.control[data-key="seed"]').isVisible(), false);
+        const visible = await hidden.locator('.control[data-key]:visible').count();
+        const total = await hidden.locator('.control[data-key]').count();
         assert.equal(visible, total - 1);
-        await page.closeAll();
-      });
-
-      test('the keyboard alone operates the presets and the controls', async () => {
-        const { url } = await site();
-        const page = await open(`${url}lessons/${slug}.html`);
-        // Tab from the top of the page to the first preset button and press Enter.
-        let focused = '';
-        for (let i = 0; i < 40 && focused !== 'preset'; i++) {
-          await page.keyboard.press('Tab');
-          focused = await page.evaluate(() => (document.activeElement?.classList.contains('preset') ? 'preset' : document.activeElement?.tagName));
-        }
-        assert.equal(focused, 'preset', 'a preset button is reachable with Tab');
-        const pressedBefore = await page.evaluate(() => document.activeElement.getAttribute('aria-pressed'));
-        let n = await doneCount(page);
-        await page.keyboard.press('Enter');
-        assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-pressed')), 'true');
-        if (pressedBefore !== 'true') await waitDone(page, n + 1);
-        // Tab on to the first slider and move it with the arrow keys.
-        for (let i = 0; i < 40 && focused !== 'range'; i++) {
-          await page.keyboard.press('Tab');
-          focused = await page.evaluate(() => document.activeElement?.type);
-        }
-        assert.equal(focused, 'range', 'a slider is reachable with Tab');
-        const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
-        assert.notEqual(outline, 'none', 'the focused control shows a focus ring');
-        const hash = await page.evaluate(() => location.hash);
-        n = await doneCount(page);
-        await page.keyboard.press('ArrowRight');
-        await page.keyboard.press('ArrowRight');
-        await waitDone(page, n + 1);
-        assert.notEqual(await page.evaluate(() => location.hash), hash, 'the state changed');
-        assert.deepEqual(page.problems, []);
-        await page.closeAll();
-      });
-
-      test('axe-core reports no accessibility violations', async () => {
-        const { url } = await site();
-        const page = await open(`${url}lessons/${slug}.html`);
-        await page.evaluate(axeSource); // through the DevTools protocol, not subject to the page's CSP
-        const result = await page.evaluate(() => globalThis.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
-        const violations = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-        assert.deepEqual(violations, []);
-        await page.closeAll();
-      });
-
-      test('works on a phone-sized screen and at 200% zoom without horizontal scrolling', async () => {
-        const { url } = await site();
-        for (const viewport of [{ width: 390, height: 844 }, { width: 640, height: 450 }]) {
-          // 640 CSS px wide is a 1280 px window at 200% zoom
-          const page = await newPage({ viewport });
-          await page.goto(`${url}lessons/${slug}.html`);
-          await waitDone(page);
-          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-          assert.ok(overflow <= 1, `page is ${overflow}px wider than a ${viewport.width}px screen`);
-          assert.deepEqual(page.problems, []);
-          await page.closeAll();
-        }
+        await hidden.closeAll();
       });
 
       test('a malformed link falls back to defaults and says so', async () => {
         const { url } = await site();
-        const page = await open(`${url}lessons/${slug}.html#v=1&seed=banana&nonsense=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&v=9`, { firstDraw: true });
-        const notice = page.locator('.notice');
+        const bad = await open(`${url}lessons/${slug}.html#v=1&seed=banana&nonsense=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&v=9`, { firstDraw: true });
+        const notice = bad.locator('.notice');
         assert.equal(await notice.isVisible(), true);
         assert.match(await notice.textContent(), /defaults apply/);
-        assert.equal(await page.locator('.notice img').count(), 0, 'URL content is never inserted as HTML');
-        assert.deepEqual(page.problems, []);
-        await page.closeAll();
+        assert.equal(await bad.locator('.notice img').count(), 0, 'URL content is never inserted as HTML');
+        assert.deepEqual(bad.problems, []);
+        await bad.closeAll();
       });
     });
   }
