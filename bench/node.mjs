@@ -49,6 +49,19 @@ for (const est of ['ipw', 'snipw', 'dr']) {
   emit(`${est} 1e6x10 (with validation)`, time(11, () => rv.estimatePolicyValue(est, input)));
 }
 handle.free();
+
+// The floor for data that starts in JS: copying the bytes each estimator reads, into buffers
+// allocated beforehand (a plain memcpy, measured in the same run).
+const reads = {
+  ipw: ['reward', 'action', 'pscore', 'actionDist'],
+  snipw: ['reward', 'action', 'pscore', 'actionDist'],
+  dr: ['reward', 'action', 'pscore', 'actionDist', 'estimatedRewardsByRegModel'],
+};
+for (const est of Object.keys(reads)) {
+  const src = reads[est].map((k) => input[k]);
+  const dst = src.map((a) => new a.constructor(a.length));
+  emit(`${est} 1e6x10 (memcpy of its input)`, time(11, () => src.forEach((a, i) => dst[i].set(a))));
+}
 const small = new rv.BanditData(benchData(10_000, 10, 2));
 emit('bootstrap ipw 1e4, 1000 samples', time(7, () => small.estimateInterval('ipw', undefined, { nBootstrapSamples: 1000, randomState: 1 })));
 emit('bootstrap snipw 1e4, 1000 samples', time(7, () => small.estimateInterval('snipw', undefined, { nBootstrapSamples: 1000, randomState: 1 })));
@@ -59,6 +72,9 @@ const world = new rv.World({ seed: 1 });
 const target = { kind: 'softmax', beta: 2, score: { relevance: 1, popularity: -1 } };
 emit('policyValue (compile + exact value)', time(11, () => world.policyValue(target)));
 emit('collect 1e5 rounds', time(7, () => world.collect({ kind: 'softmax', beta: 3 }, { nRounds: 100000, seed: 2 }).free()));
+const world10 = new rv.World({ seed: 1, nItems: 10 });
+emit('collect 1e5 rounds, 10 items', time(7, () => world10.collect({ kind: 'softmax', beta: 3 }, { nRounds: 100000, seed: 2 }).free()));
+world10.free();
 emit('lab 100 x 1e4 rounds, 5 estimators', time(3, () => {
   const lab = new rv.Lab(world, { logger: { kind: 'softmax', beta: 1 }, target, nRounds: 10000, replicates: 100 });
   lab.run();
@@ -77,4 +93,23 @@ console.log('\nworkload                                   wasm (node) ms   nativ
 for (const { name, ms } of results) {
   const n = native.get(name);
   console.log(`${name.padEnd(42)} ${ms.toFixed(2).padStart(14)} ${n === undefined ? '—'.padStart(11) : n.toFixed(2).padStart(11)} ${n === undefined ? '' : (ms / n).toFixed(2).padStart(13)}`);
+}
+
+// Issue 16's targets, each with its anchor: the memcpy floor measured above, or OBP 0.5.7's time on
+// the same workload as recorded in the issue (measured side by side in one run on this machine).
+const OBP_MS = { ipw: 60, snipw: 59.5, dr: 213, bootstrap: 190, collect: 124 };
+const ms = (name) => results.find((r) => r.name === name)?.ms;
+const rows = [];
+for (const est of ['ipw', 'snipw', 'dr']) {
+  const floor = ms(`${est} 1e6x10 (memcpy of its input)`);
+  rows.push([`${est}: one-shot call ≤ 2× memcpy of its input`, ms(`${est} 1e6x10 (with validation)`), 2 * floor, `memcpy ${floor.toFixed(1)} ms`]);
+  rows.push([`${est}: data in Wasm ≥ 10× OBP`, ms(`${est} 1e6x10 (in memory)`), OBP_MS[est] / 10, `OBP ${OBP_MS[est]} ms`]);
+}
+rows.push(['bootstrap 1000 × 1e4 ≥ 10× OBP', ms('bootstrap ipw 1e4, 1000 samples'), OBP_MS.bootstrap / 10, `OBP ${OBP_MS.bootstrap} ms`]);
+rows.push(['collect 1e5 rounds, 10 actions ≥ 10× OBP', ms('collect 1e5 rounds, 10 items'), OBP_MS.collect / 10, `OBP ${OBP_MS.collect} ms`]);
+rows.push(['collect 1e5 rounds, 200 items (reported)', ms('collect 1e5 rounds'), undefined, '']);
+console.log('\ntarget (issue 16)                              measured ms   limit ms   anchor              met');
+for (const [name, got, limit, anchor] of rows) {
+  const met = limit === undefined ? '' : got <= limit ? 'yes' : 'no';
+  console.log(`${name.padEnd(46)} ${got.toFixed(2).padStart(11)} ${limit === undefined ? '—'.padStart(10) : limit.toFixed(2).padStart(10)}   ${anchor.padEnd(18)}  ${met}`);
 }
