@@ -109,13 +109,17 @@ pub fn normal_estimate(estimate: f64, se: f64, range: Range, sessions: usize) ->
         Some("no events: no interval".to_string())
     } else if lower < range.lo || upper > range.hi {
         Some(format!(
-            "normal approximation, unreliable: the interval leaves the possible range with {} sessions per arm",
-            super::common::format_count(sessions as f64)
+            "normal approximation, unreliable with {} sessions per arm: the interval is cut to the possible range [{}, {}]",
+            super::common::format_count(sessions as f64),
+            range.lo,
+            range.hi
         ))
     } else {
         None
     };
-    Estimate { estimate, lower, upper, caution }
+    let mut e = Estimate { estimate, lower, upper, caution };
+    e.cut_to(range);
+    e
 }
 
 /// B − A with its 95% normal interval (independent arms); `range` is the difference's possible range.

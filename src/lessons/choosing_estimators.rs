@@ -257,10 +257,10 @@ impl Runner {
                 }
             })
             .collect();
-        let oracle = (0..fixed.len())
-            .filter(|&j| fixed[j].stats.rmse.is_finite())
-            .min_by(|&a, &b| stats::cmp(fixed[a].stats.rmse, fixed[b].stats.rmse))
-            .unwrap_or(0);
+        // the lowest RMSE; among λs that tie with it (at mismatch 0 every weight is 1 and no λ
+        // clips anything) the largest, so that the oracle never "clips" where clipping changes nothing
+        let best = fixed.iter().map(|f| f.stats.rmse).filter(|r| r.is_finite()).fold(f64::INFINITY, f64::min);
+        let oracle = (0..fixed.len()).rev().find(|&j| fixed[j].stats.rmse <= best * (1.0 + 1e-9)).unwrap_or(0);
         let tuned = ["slope", "mse"]
             .iter()
             .enumerate()
@@ -328,6 +328,22 @@ mod tests {
         for (j, est) in rep.tuned {
             assert_eq!(est, rep.fixed[j]);
         }
+    }
+
+    #[test]
+    fn with_no_mismatch_no_lambda_clips_and_the_oracle_keeps_every_weight() {
+        // the candidate is production itself: every weight is 1, every λ ≥ 1 gives the same
+        // estimates, and the oracle is λ = ∞ (the first of the tied λs would read "clip at 1")
+        let mut run = Runner::new(Config { mismatch: 0.0, family: "ipw".into(), rounds: 500, folds: 2, seed: 3 }).unwrap();
+        while run.step().unwrap().is_some() {}
+        let o = run.output();
+        let first = o.fixed[0].stats.rmse;
+        assert!(
+            o.fixed.iter().all(|f| (f.stats.rmse - first).abs() <= 1e-12 * first),
+            "{:?}",
+            o.fixed.iter().map(|f| f.stats.rmse).collect::<Vec<_>>()
+        );
+        assert_eq!(o.fixed[o.oracle].label, "∞");
     }
 
     #[test]

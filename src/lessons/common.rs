@@ -131,11 +131,12 @@ impl Estimate {
     /// log evidently lacks the visits that carry the evaluated policy's choices (the weights
     /// average far below 1); the interval leaves the possible `range` (the normal approximation
     /// is visibly off); or it rests on fewer than 30 effective rounds.
+    ///
+    /// An interval that leaves the possible range is cut to it (the truth lies in the range, so
+    /// the cut interval covers whenever the uncut one does) and the caution says so.
     pub fn normal(estimate: f64, se: f64, range: Range, weights: Option<&Weights>) -> Estimate {
         let iv = normal_from(estimate, se, 0.05);
-        let mut e = Estimate { estimate, lower: iv.lower, upper: iv.upper, caution: None };
-        e.caution = e.caution_for(range, weights);
-        e
+        Estimate::from_interval(estimate, iv.lower, iv.upper, range, weights)
     }
 
     /// An estimate with an interval computed elsewhere (e.g. a slate estimator's delta-method
@@ -143,7 +144,18 @@ impl Estimate {
     pub fn from_interval(estimate: f64, lower: f64, upper: f64, range: Range, weights: Option<&Weights>) -> Estimate {
         let mut e = Estimate { estimate, lower, upper, caution: None };
         e.caution = e.caution_for(range, weights);
+        e.cut_to(range);
         e
+    }
+
+    /// Cut the interval to the possible range: [max(lower, lo), min(upper, hi)], and where the
+    /// whole interval lies outside it, the end of the range it lies beyond.
+    pub fn cut_to(&mut self, range: Range) {
+        if self.lower.is_nan() || self.upper.is_nan() {
+            return;
+        }
+        self.lower = self.lower.clamp(range.lo, range.hi);
+        self.upper = self.upper.clamp(range.lo, range.hi);
     }
 
     /// A plain proportion `successes / n` (clicks per visit) with its Wilson interval, which
@@ -185,9 +197,12 @@ impl Estimate {
         }
         if self.lower < range.lo || self.upper > range.hi {
             return Some(match ess {
-                Some(_) => format!("normal approximation, unreliable: effective sample size {ess_text}"),
+                Some(_) => format!(
+                    "normal approximation, unreliable: effective sample size {ess_text}; the interval is cut to the possible range [{}, {}]",
+                    range.lo, range.hi
+                ),
                 None => format!(
-                    "normal approximation, unreliable: the interval leaves the possible range [{}, {}]",
+                    "normal approximation, unreliable: the interval left the possible range and is cut to [{}, {}]",
                     range.lo, range.hi
                 ),
             });
@@ -421,6 +436,14 @@ mod tests {
         assert_eq!(Estimate::normal(0.5, 0.01, RATE, Some(&w(5000.0))).caution, None);
         let wide = Estimate::normal(0.05, 0.05, RATE, Some(&w(40.0)));
         assert!(wide.caution.as_deref().unwrap().starts_with("normal approximation, unreliable: effective sample size 40"));
+        // cut to the possible range, and said so: 0.05 ± 0.098 shows as [0, 0.148]
+        assert_eq!(wide.lower, 0.0);
+        assert!((wide.upper - (0.05 + 1.959963984540054 * 0.05)).abs() < 1e-12);
+        assert!(wide.caution.as_deref().unwrap().contains("cut to the possible range [0, 1]"));
+        // an estimate above the range (IPS can exceed 1): the interval ends at 1, the caution names why
+        let over = Estimate::normal(1.3, 0.1, RATE, Some(&w(40.0)));
+        assert_eq!((over.lower, over.upper), (1.0, 1.0));
+        assert!(over.caution.as_deref().unwrap().starts_with("outside the possible range"));
         assert_eq!(Estimate::normal(0.0, 0.0, RATE, Some(&w(250.0))).caution.as_deref(), Some("no events: no interval"));
         assert!(Estimate::normal(0.3, 0.01, RATE, Some(&w(12.0))).caution.unwrap().contains("only 12 rounds"));
         let missing = Weights { ess: 60.0, mean: 0.05, mean_se: 0.01, max: 90.0 };

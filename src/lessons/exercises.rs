@@ -493,7 +493,7 @@ pub fn oracle_lambda(learner_seed: u64) -> Result<Exercise> {
     let p = oracle_problem(learner_seed)?;
     Ok(Exercise {
         goal: format!(
-            "With DR clipped at λ, a logger–target mismatch of {}, {} rounds per log and seed {}, which fixed λ would the oracle choose: the one with the smallest RMSE over the replicated logs?",
+            "With DR clipped at λ (its reward model cross-fitted in 2 folds), a logger–target mismatch of {}, {} rounds per log and seed {}, which fixed λ would the oracle choose: the one with the smallest RMSE over the replicated logs?",
             p.mismatch, p.rounds, p.seed
         ),
         state: vec![
@@ -502,7 +502,7 @@ pub fn oracle_lambda(learner_seed: u64) -> Result<Exercise> {
             ("seed".into(), p.seed as f64),
         ],
         hints: vec![
-            "Set the estimator to DR; the first chart has one bar per fixed λ, its height the RMSE against the truth over the logs.".into(),
+            "Set the estimator to DR with 2 folds (the button above does it); the first chart has one bar per fixed λ, its height the RMSE against the truth over the logs.".into(),
             "Small λ clips hard and leans on the reward model, which is biased here; λ = ∞ keeps every weight, unbiased but noisy. The best λ balances the two.".into(),
             "The oracle knows the truth; SLOPE and the MSE choice do not. Their bars, at the right, show how close a choice made from the log alone comes.".into(),
         ],

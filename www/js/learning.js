@@ -8,7 +8,10 @@
 // `reveal(output, state, guess)` says what happened and why, from the numbers just computed. An
 // exercise's instance, its check and its worked solution come from the Rust core (the worker's
 // `exercise` call), seeded per learner so that two learners get comparable, not identical, problems.
-// Every answer is recorded and announced (receval:progress to an embedding page).
+// Every answer is recorded and announced (receval:progress to an embedding page). A prompt's
+// `state`, like a preset's, is a whole setup: the controls' defaults, then its own values, so that
+// its question describes what is computed whatever the learner had set before.
+import { defaults } from './state.js';
 
 export const PROGRESS_KEY = 'receval:progress:v1';
 const LEARNER_KEY = 'receval:learner:v1';
@@ -196,7 +199,7 @@ function mountPrompt(container, prompt, ctx) {
     input.disable(true);
     out.textContent = 'Running the lesson there…';
     try {
-      const { output, state } = prompt.state ? await ctx.api.setState(prompt.state) : ctx.api.last ?? (await ctx.api.whenDone());
+      const { output, state } = prompt.state ? await ctx.api.setState({ ...defaults(ctx.controls), ...prompt.state }) : ctx.api.last ?? (await ctx.api.whenDone());
       const r = prompt.reveal(output, state, guess);
       feedback(out, r.correct, [r.outcome, r.why]);
       out.dataset.answer = JSON.stringify(r.answer);
@@ -306,6 +309,7 @@ export function mountLearning(root, def, api, { notify, show, embed }) {
   }
   const ctx = {
     slug: def.slug,
+    controls: def.controls,
     api,
     call: api.call,
     seed: learnerSeed(),

@@ -111,6 +111,8 @@ const learning = {
     id: 'oracle-lambda',
     title: 'Exercise: find the oracle’s λ',
     answerLabel: 'The oracle’s λ',
+    // the problem is DR's, with the default two folds: the setup button sets them too
+    stateOf: (pairs) => ({ ...Object.fromEntries(pairs), family: 'dr', folds: 2 }),
     answer: { kind: 'choice', options: ['1', '2', '5', '10', '20', '50', '100', '200', '500', '∞'].map((l) => ({ value: l, label: `λ = ${l}` })) },
   },
 };
