@@ -123,5 +123,7 @@ pub fn share(seeds: impl IntoIterator<Item = u64>, mut holds: impl FnMut(u64) ->
             ok += 1;
         }
     }
+    // for the record (`cargo test --test claims -- --nocapture 2>&1 | grep '^share'`)
+    eprintln!("share {} {ok}/{n}", std::thread::current().name().unwrap_or("?"));
     (ok, n)
 }

@@ -62,7 +62,7 @@ function render(r, s, fig, root) {
   };
   setText(
     root.querySelector('.readout'),
-    `Over ${logs} (a log is worth about ${count(r.medianEss)} equally weighted rounds), the oracle's λ for ${name} is ${oracle.label}, with an RMSE of ${fmt(oracle.stats.rmse)} (no clipping: ${fmt(r.fixed.at(-1).stats.rmse)}). SLOPE chose ${top(slope)} and reached an RMSE of ${fmt(slope.stats.rmse)}, ${times(slope.rmseRatio)} the oracle's; the MSE choice chose ${top(mse)} and reached ${fmt(mse.stats.rmse)}, ${times(mse.rmseRatio)} the oracle's.`,
+    `Over ${logs} (a log is worth about ${count(r.medianEss)} equally weighted rounds), the oracle's λ for ${name} is ${oracle.label}, with an RMSE of ${fmt(oracle.stats.rmse)} (at λ = ∞: ${fmt(r.fixed.at(-1).stats.rmse)}). SLOPE chose ${top(slope)} and reached an RMSE of ${fmt(slope.stats.rmse)}, ${times(slope.rmseRatio)} the oracle's; the MSE choice chose ${top(mse)} and reached ${fmt(mse.stats.rmse)}, ${times(mse.rmseRatio)} the oracle's.`,
   );
   const f = r.fits;
   const cov = (id) => `${Math.round(100 * f[id].coverage)}%`;

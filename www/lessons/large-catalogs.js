@@ -83,6 +83,8 @@ function readouts(r, s, at, logs, root) {
   const st = at.stats;
   const small = r.sizes[0];
   const m = (z, id) => z.stats[id].rmse ** 2;
+  // beside each MSE, its ratio to the smallest catalog's (nothing to compare with at that size)
+  const vsSmall = (id) => (at.items === small.items ? '' : ` (${ratio(m(at, id), m(small, id))} its value at ${small.items} items)`);
   const bias = at.exact.biasMipw;
   const biasText =
     Math.abs(bias) < 5e-4
@@ -90,7 +92,7 @@ function readouts(r, s, at, logs, root) {
       : `MIPS's exact bias is ${fmt(bias)}, ${Math.round((100 * Math.abs(bias)) / at.exact.truth)}% of the truth (the topics miss ${Math.round(100 * s.miss)}% of what users like)`;
   setText(
     root.querySelector('.readout'),
-    `Catalog of ${count(at.items)} items: the candidate's true click rate is ${fmt(at.exact.truth)}. Over ${logs}, the mean squared error of IPS is ${mse(m(at, 'ipw'))} (${ratio(m(at, 'ipw'), m(small, 'ipw'))} its value at ${small.items} items) and that of MIPS ${mse(m(at, 'mipw'))} (${ratio(m(at, 'mipw'), m(small, 'mipw'))} its value at ${small.items} items). ${biasText}. IPS's weights reach ${fmt(at.exact.maxWeightIpw, 0)}, MIPS's ${fmt(at.exact.maxWeightMipw, 1)}. 95% intervals cover the truth on ${Math.round(100 * st.ipw.coverage)}% of the logs for IPS and ${Math.round(100 * st.mipw.coverage)}% for MIPS.`,
+    `Catalog of ${count(at.items)} items: the candidate's true click rate is ${fmt(at.exact.truth)}. Over ${logs}, the mean squared error of IPS is ${mse(m(at, 'ipw'))}${vsSmall('ipw')} and that of MIPS ${mse(m(at, 'mipw'))}${vsSmall('mipw')}. ${biasText}. IPS's weights reach ${fmt(at.exact.maxWeightIpw, 0)}, MIPS's ${fmt(at.exact.maxWeightMipw, 1)}. 95% intervals cover the truth on ${Math.round(100 * st.ipw.coverage)}% of the logs for IPS and ${Math.round(100 * st.mipw.coverage)}% for MIPS.`,
   );
   const one = r.oneLog;
   if (!one) return;
