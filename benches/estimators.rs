@@ -7,7 +7,9 @@
 //! timed (a) on data already validated in memory and (b) including validation of the input; and a
 //! 1,000-sample bootstrap of IPW at n = 10⁴.
 
-use receval::estimators::{BanditData, BootstrapOptions, IntervalMethod, estimate_interval, estimate_policy_value};
+use receval::estimators::{
+    BanditData, BootstrapOptions, IntervalMethod, estimate_interval, estimate_policy_value, estimate_policy_value_checked,
+};
 use receval::rng::Rng;
 use std::hint::black_box;
 use std::time::Instant;
@@ -67,6 +69,12 @@ fn main() {
             time(11, || {
                 let v = data.view().unwrap();
                 black_box(estimate_policy_value(est, &v, None).unwrap());
+            }),
+        );
+        emit(
+            &format!("{est} 1e6x10 (checked in blocks)"),
+            time(11, || {
+                black_box(estimate_policy_value_checked(est, data.parts(), None).unwrap());
             }),
         );
     }

@@ -6,8 +6,8 @@
 use proptest::prelude::*;
 use receval::estimators::slate::{PreparedSlateEstimate, SlateEstimator, SlateFeedbackParts};
 use receval::estimators::{
-    BanditData, BootstrapOptions, IntervalMethod, StreamingEstimator, estimate_interval, estimate_policy_value,
-    estimate_round_rewards,
+    BanditData, BanditFeedback, BootstrapOptions, IntervalMethod, STANDARD_ESTIMATORS, StreamingEstimator, estimate_interval,
+    estimate_policy_value, estimate_policy_value_checked, estimate_round_rewards,
 };
 use receval::rng::Rng;
 
@@ -77,6 +77,45 @@ fn ipw_with_the_logging_policy_as_target_is_the_logged_mean() {
     let logged_mean = receval::stats::mean(&d.reward);
     assert!((estimate_policy_value("ipw", &v, None).unwrap() - logged_mean).abs() < 1e-12);
     assert!((estimate_policy_value("snipw", &v, None).unwrap() - logged_mean).abs() < 1e-12);
+}
+
+#[test]
+fn checking_and_estimating_block_by_block_gives_the_same_value_and_the_same_error() {
+    let b = Bandit::new(5, 30, 6, 2.0, 4.0);
+    // 5,000 rounds: two full blocks of 2,048 and a partial one
+    let d = b.log(5000, 6, 0.05);
+    let usual = |d: &BanditData, name: &str, l: Option<f64>| {
+        BanditFeedback::new(d.parts()).and_then(|v| estimate_policy_value(name, &v, l))
+    };
+    for name in STANDARD_ESTIMATORS {
+        let lambdas: &[Option<f64>] =
+            if matches!(name, "dm" | "rm") { &[None] } else { &[None, Some(3.0), Some(0.0), Some(-1.0)] };
+        for &l in lambdas {
+            let (a, b) = (estimate_policy_value_checked(name, d.parts(), l), usual(&d, name, l));
+            match (&a, &b) {
+                (Ok(x), Ok(y)) => assert_eq!(x.to_bits(), y.to_bits(), "{name} λ={l:?}: {x} vs {y}"),
+                (Err(x), Err(y)) => assert_eq!(x.to_string(), y.to_string(), "{name} λ={l:?}"),
+                _ => panic!("{name} λ={l:?}: {a:?} vs {b:?}"),
+            }
+        }
+    }
+    // Defects in a later block, and in two blocks at once: the error a separate validation
+    // reports first (rewards are checked before the target's probabilities), not the first block's.
+    let mut bad = d.clone();
+    bad.action_dist[6 * 10] = 1.5; // round 10 (block 0)
+    bad.reward[4500] = f64::NAN; // round 4500 (block 2)
+    let mut shapes = d.clone();
+    shapes.pscore.pop();
+    let mut late = d.clone();
+    late.estimated_rewards_by_reg_model.as_mut().unwrap()[6 * 4999 + 5] = f64::INFINITY;
+    for (what, d) in [("two defects", &bad), ("a short pscore", &shapes), ("a defect in the last round", &late)] {
+        for name in ["ipw", "dr", "snipw"] {
+            let a = estimate_policy_value_checked(name, d.parts(), None).expect_err(what).to_string();
+            let b = usual(d, name, None).expect_err(what).to_string();
+            assert_eq!(a, b, "{what}, {name}");
+        }
+    }
+    assert!(usual(&bad, "ipw", None).unwrap_err().to_string().contains("reward"), "rewards are checked first");
 }
 
 #[test]

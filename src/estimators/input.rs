@@ -53,6 +53,43 @@ pub struct BanditFeedbackParts<'a> {
     pub len_list: usize,
 }
 
+impl<'a> BanditFeedbackParts<'a> {
+    /// Rounds `start..end` of parts whose shapes are consistent (see [`Self::shapes_agree`]).
+    pub(crate) fn rounds(&self, start: usize, end: usize) -> BanditFeedbackParts<'a> {
+        let row = self.n_actions * self.len_list;
+        let per_round = |x: &'a [f64]| &x[start * row..end * row];
+        BanditFeedbackParts {
+            reward: &self.reward[start..end],
+            action: &self.action[start..end],
+            pscore: &self.pscore[start..end],
+            position: self.position.map(|p| &p[start..end]),
+            action_dist: per_round(self.action_dist),
+            estimated_rewards_by_reg_model: self.estimated_rewards_by_reg_model.map(per_round),
+            pi_b: self.pi_b.map(per_round),
+            ..*self
+        }
+    }
+
+    /// Whether every array has the length its round count implies (what [`BanditFeedback::new`]
+    /// checks first), with at least one round, action and position.
+    pub(crate) fn shapes_agree(&self) -> bool {
+        let n = self.reward.len();
+        let Some(cells) = self.n_actions.checked_mul(self.len_list).and_then(|row| row.checked_mul(n)) else {
+            return false;
+        };
+        let per_round = |x: Option<&[f64]>| x.is_none_or(|x| x.len() == cells);
+        n > 0
+            && self.n_actions > 0
+            && self.len_list > 0
+            && self.action.len() == n
+            && self.pscore.len() == n
+            && self.position.map_or(self.len_list == 1, |p| p.len() == n)
+            && self.action_dist.len() == cells
+            && per_round(self.estimated_rewards_by_reg_model)
+            && per_round(self.pi_b)
+    }
+}
+
 /// Branch-free scan first (this runs over n × actions × positions values on every call), then
 /// a second pass only to describe a failure.
 pub(crate) fn check_finite(name: &str, xs: &[f64]) -> Result<()> {
@@ -70,40 +107,103 @@ pub(crate) fn check_len(name: &str, got: usize, want: usize, what: &str) -> Resu
     Ok(())
 }
 
-/// Check that every row of a flat `n × n_actions × len_list` distribution is a probability vector.
-pub(crate) fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_list: usize) -> Result<()> {
-    check_len(name, dist.len(), n * n_actions * len_list, &format!("n_rounds {n} × nActions {n_actions} × lenList {len_list}"))?;
-    let row_len = n_actions * len_list;
-    // One branch-free pass over the whole array (it vectorizes), then the row sums; the slow path
-    // that finds where the problem is runs only when there is one.
-    if !dist.iter().fold(true, |ok, &x| ok & (0.0..=1.0).contains(&x)) {
-        let (j, x) = dist.iter().enumerate().find(|(_, x)| !(0.0..=1.0).contains(*x)).unwrap_or((0, &f64::NAN));
+#[inline(always)]
+#[allow(clippy::manual_range_contains)] // `&`, not the `&&` of `contains`: no branch
+fn in_unit(x: f64) -> bool {
+    (x >= 0.0) & (x <= 1.0)
+}
+
+/// A row's sum as the checks define it — the even-indexed and the odd-indexed values summed
+/// apart, then together, then the last value of an odd-length row (two independent chains: rows
+/// overlap, and the Wasm SIMD path sums in exactly this order) — and whether every value is in
+/// [0, 1].
+#[inline(always)]
+fn row_sum_in_unit(row: &[f64]) -> (f64, bool) {
+    let mut pairs = row.chunks_exact(2);
+    let (mut s0, mut s1, mut ok) = (0.0, 0.0, true);
+    for p in &mut pairs {
+        s0 += p[0];
+        s1 += p[1];
+        ok &= in_unit(p[0]) & in_unit(p[1]);
+    }
+    let mut s = s0 + s1;
+    for &x in pairs.remainder() {
+        s += x;
+        ok &= in_unit(x);
+    }
+    (s, ok)
+}
+
+/// Whether every row of `row_len` values is in [0, 1] and sums to 1 within [`SUM_TOLERANCE`]:
+/// one branch-free pass.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn rows_are_distributions(dist: &[f64], row_len: usize) -> bool {
+    dist.chunks_exact(row_len).fold(true, |all, row| {
+        let (s, in_range) = row_sum_in_unit(row);
+        all & in_range & ((s - 1.0).abs() <= SUM_TOLERANCE)
+    })
+}
+
+/// The same with Wasm SIMD: two values at a time, the same sums bit for bit (lane 0 holds the
+/// even-indexed values, lane 1 the odd-indexed ones).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn rows_are_distributions(dist: &[f64], row_len: usize) -> bool {
+    use core::arch::wasm32::*;
+    let (zero, one) = (f64x2_splat(0.0), f64x2_splat(1.0));
+    let mut in_range = u64x2_splat(u64::MAX);
+    let mut all = true;
+    for row in dist.chunks_exact(row_len) {
+        let mut pairs = row.chunks_exact(2);
+        let mut s = f64x2_splat(0.0);
+        for p in &mut pairs {
+            // SAFETY: `p` is two f64s in bounds; Wasm loads need no alignment
+            let x = unsafe { v128_load(p.as_ptr().cast::<v128>()) };
+            s = f64x2_add(s, x);
+            in_range = v128_and(in_range, v128_and(f64x2_ge(x, zero), f64x2_le(x, one)));
+        }
+        let mut sum = f64x2_extract_lane::<0>(s) + f64x2_extract_lane::<1>(s);
+        for &x in pairs.remainder() {
+            sum += x;
+            all &= in_unit(x);
+        }
+        all &= (sum - 1.0).abs() <= SUM_TOLERANCE;
+    }
+    all & i64x2_all_true(in_range)
+}
+
+/// The error for the first value of `dist` outside [0, 1], if there is one.
+fn out_of_unit(name: &str, dist: &[f64], row_len: usize, len_list: usize) -> Result<()> {
+    if let Some((j, x)) = dist.iter().enumerate().find(|(_, x)| !in_unit(**x)) {
         let (i, a, k) = (j / row_len, (j % row_len) / len_list, j % len_list);
         return Err(Error::invalid(
             name,
             format!("expected probabilities in [0, 1], got {x} at round {i}, action {a}, position {k}"),
         ));
     }
+    Ok(())
+}
+
+/// Check that every row of a flat `n × n_actions × len_list` distribution is a probability vector.
+pub(crate) fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_list: usize) -> Result<()> {
+    check_len(name, dist.len(), n * n_actions * len_list, &format!("n_rounds {n} × nActions {n_actions} × lenList {len_list}"))?;
+    let row_len = n_actions * len_list;
     let off = |s: f64| (s - 1.0).abs() > SUM_TOLERANCE;
     if len_list == 1 {
-        // Two accumulators halve the chain of dependent additions in each row.
-        let row_sum = |row: &[f64]| {
-            let (mut s0, mut s1) = (0.0, 0.0);
-            let mut pairs = row.chunks_exact(2);
-            for p in &mut pairs {
-                s0 += p[0];
-                s1 += p[1];
-            }
-            s0 + s1 + pairs.remainder().iter().sum::<f64>()
-        };
-        if !dist.chunks_exact(row_len).fold(true, |ok, row| ok & !off(row_sum(row))) {
-            let (i, s) = dist.chunks_exact(row_len).map(row_sum).enumerate().find(|(_, s)| off(*s)).unwrap_or((0, f64::NAN));
-            return Err(Error::invalid(
-                name,
-                format!("expected each round's probabilities over actions to sum to 1, got {s} at round {i}, position 0"),
-            ));
+        // One branch-free pass: each row's sum and range together (it vectorizes); the slow path
+        // that finds where the problem is runs only when there is one.
+        if rows_are_distributions(dist, row_len) {
+            return Ok(());
         }
-        return Ok(());
+        out_of_unit(name, dist, row_len, len_list)?;
+        let (i, s) =
+            dist.chunks_exact(row_len).map(|r| row_sum_in_unit(r).0).enumerate().find(|(_, s)| off(*s)).unwrap_or((0, f64::NAN));
+        return Err(Error::invalid(
+            name,
+            format!("expected each round's probabilities over actions to sum to 1, got {s} at round {i}, position 0"),
+        ));
+    }
+    if !dist.iter().fold(true, |ok, &x| ok & in_unit(x)) {
+        out_of_unit(name, dist, row_len, len_list)?;
     }
     let mut sums = vec![0.0; len_list];
     for (i, row) in dist.chunks_exact(row_len).enumerate() {
@@ -334,7 +434,12 @@ pub struct BanditData {
 impl BanditData {
     /// A validated view.
     pub fn view(&self) -> Result<BanditFeedback<'_>> {
-        BanditFeedback::new(BanditFeedbackParts {
+        BanditFeedback::new(self.parts())
+    }
+
+    /// The data as unvalidated parts.
+    pub fn parts(&self) -> BanditFeedbackParts<'_> {
+        BanditFeedbackParts {
             reward: &self.reward,
             action: &self.action,
             pscore: &self.pscore,
@@ -344,7 +449,7 @@ impl BanditData {
             pi_b: self.pi_b.as_deref(),
             n_actions: self.n_actions,
             len_list: self.len_list,
-        })
+        }
     }
 
     /// A view without re-validation, for data validated once at construction and not changed

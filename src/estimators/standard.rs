@@ -111,7 +111,14 @@ impl Kernel {
     pub fn effective_weight(&self, w: f64) -> f64 {
         match *self {
             Kernel::Dm => 0.0,
-            Kernel::Ipw(l) | Kernel::Dr(l) => w.min(l),
+            // not `w.min(l)`: in Wasm that is a call to `fmin` on every round (w is finite)
+            Kernel::Ipw(l) | Kernel::Dr(l) => {
+                if w < l {
+                    w
+                } else {
+                    l
+                }
+            }
             Kernel::Snipw | Kernel::Sndr => w,
             Kernel::SwitchDr(l) => {
                 if w <= l {
@@ -187,15 +194,34 @@ impl Kernel {
         self.validate()?;
         let r = data.reward();
         let p = data.pscore();
-        if self.needs_reward_model() {
-            let q = data.reward_model(self.name())?;
-            for i in 0..data.n_rounds() {
-                f(i, self.round_terms(r[i], p[i], data.pi_e_logged(i), data.q_logged(q, i), data.dm_round(q, i)));
-            }
-        } else {
-            for i in 0..data.n_rounds() {
-                f(i, self.round_terms(r[i], p[i], data.pi_e_logged(i), 0.0, 0.0));
-            }
+        // One loop per kernel, in which the kernel is a known value: its `match` is resolved
+        // once, not on every round.
+        macro_rules! rounds {
+            ($k:expr) => {{
+                let k: Kernel = $k;
+                if k.needs_reward_model() {
+                    let q = data.reward_model(k.name())?;
+                    for i in 0..data.n_rounds() {
+                        f(i, k.round_terms(r[i], p[i], data.pi_e_logged(i), data.q_logged(q, i), data.dm_round(q, i)));
+                    }
+                } else {
+                    for i in 0..data.n_rounds() {
+                        f(i, k.round_terms(r[i], p[i], data.pi_e_logged(i), 0.0, 0.0));
+                    }
+                }
+            }};
+        }
+        match *self {
+            Kernel::Dm => rounds!(Kernel::Dm),
+            Kernel::Ipw(l) => rounds!(Kernel::Ipw(l)),
+            Kernel::Snipw => rounds!(Kernel::Snipw),
+            Kernel::Dr(l) => rounds!(Kernel::Dr(l)),
+            Kernel::Sndr => rounds!(Kernel::Sndr),
+            Kernel::SwitchDr(l) => rounds!(Kernel::SwitchDr(l)),
+            Kernel::DrOs(l) => rounds!(Kernel::DrOs(l)),
+            Kernel::SgIpw(l) => rounds!(Kernel::SgIpw(l)),
+            Kernel::SgDr(l) => rounds!(Kernel::SgDr(l)),
+            Kernel::Rm => rounds!(Kernel::Rm),
         }
         Ok(())
     }
@@ -221,7 +247,12 @@ impl Kernel {
             su += t.u;
             sd += t.d;
         })?;
-        let v = self.combine(data.n_rounds(), sa, su, sd);
+        self.finish(data.n_rounds(), sa, su, sd)
+    }
+
+    /// The estimate from the sums of `n` rounds' terms: an error if it overflowed.
+    pub fn finish(&self, n: usize, sa: f64, su: f64, sd: f64) -> Result<f64> {
+        let v = self.combine(n, sa, su, sd);
         if v.is_infinite() {
             return Err(Error::unsupported(
                 "reward",

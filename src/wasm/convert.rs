@@ -47,10 +47,13 @@ extern "C" {
     /// only internal slots (no `length` getter a script could have redefined).
     #[wasm_bindgen(catch, js_namespace = Float64Array, js_name = "prototype.set.call")]
     fn copy_f64(dst: &mut [f64], src: &JsValue) -> std::result::Result<(), JsValue>;
+    /// The same into a view of Wasm memory (see [`copied`]).
+    #[wasm_bindgen(catch, js_namespace = Float64Array, js_name = "prototype.set.call")]
+    fn copy_f64_into(dst: &Float64Array, src: &JsValue) -> std::result::Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = Uint32Array, js_name = "prototype.set.call")]
-    fn copy_u32(dst: &mut [u32], src: &JsValue) -> std::result::Result<(), JsValue>;
+    fn copy_u32_into(dst: &Uint32Array, src: &JsValue) -> std::result::Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = Int32Array, js_name = "prototype.set.call")]
-    fn copy_i32(dst: &mut [i32], src: &JsValue) -> std::result::Result<(), JsValue>;
+    fn copy_i32_into(dst: &js_sys::Int32Array, src: &JsValue) -> std::result::Result<(), JsValue>;
     #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
     static OBJECT_PROTOTYPE: JsValue;
     /// `%TypedArray%.prototype`, whose `length` getter reads the internal slot (a typed array's own
@@ -268,6 +271,31 @@ fn not_a_number(key: &str, i: usize, el: &JsValue) -> Error {
 /// rejected by the core's validation with their index (some arguments, such as λ grids, allow
 /// `Infinity`); anything else in an `Array` — `null`, booleans, strings, nested arrays, Dates,
 /// holes — is rejected here with its index, never converted.
+/// A typed array `src` of `n` elements (its length read from its internal slot just before)
+/// copied into a new vector in one block, without first filling the vector with zeros: `view`
+/// makes a JS view of the vector's uninitialized capacity (no Rust reference to it exists), `copy`
+/// is `%TypedArray%.prototype.set`, which writes all `n` elements or throws, and the length is set
+/// only after it returned and `src` still has `n` elements.
+fn copied<T, V>(
+    key: &str,
+    src: &JsValue,
+    n: usize,
+    view: impl FnOnce(*mut T) -> V,
+    copy: impl FnOnce(&V, &JsValue) -> std::result::Result<(), JsValue>,
+) -> Result<Vec<T>> {
+    let mut out: Vec<T> = Vec::with_capacity(n);
+    // No allocation between making the view and the copy: Wasm memory cannot grow under it.
+    let dst = view(out.as_mut_ptr());
+    copy(&dst, src).map_err(|e| thrown(key, e))?;
+    let now = typed_array_length(key, src)? as usize;
+    if now != n {
+        return Err(Error::invalid(key, format!("changed while it was read: its length was {n}, then {now}")));
+    }
+    // SAFETY: `set` wrote the n elements of `src` (same length) into the n slots of the view
+    unsafe { out.set_len(n) };
+    Ok(out)
+}
+
 pub fn f64_vec(key: &str, v: &JsValue) -> Result<Vec<f64>> {
     if is_typed_array(v) {
         let n = check_length(key, typed_array_length(key, v)? as f64)?;
@@ -276,9 +304,8 @@ pub fn f64_vec(key: &str, v: &JsValue) -> Result<Vec<f64>> {
             return Ok(Vec::new());
         }
         if v.is_instance_of::<Float64Array>() {
-            let mut out = vec![0.0; n];
-            copy_f64(&mut out, v).map_err(|e| thrown(key, e))?;
-            return Ok(out);
+            // SAFETY: the view covers exactly the vector's capacity and lives only during the copy
+            return copied(key, v, n, |p| unsafe { Float64Array::view_mut_raw(p, n) }, copy_f64_into);
         }
         if v.is_instance_of::<js_sys::BigInt64Array>() || v.is_instance_of::<js_sys::BigUint64Array>() {
             return Err(Error::invalid(key, "expected numbers; BigInt arrays are not supported"));
@@ -333,13 +360,12 @@ pub fn index_vec(key: &str, v: &JsValue) -> Result<Vec<u32>> {
             return Ok(Vec::new());
         }
         if v.is_instance_of::<Uint32Array>() {
-            let mut out = vec![0u32; n];
-            copy_u32(&mut out, v).map_err(|e| thrown(key, e))?;
-            return Ok(out);
+            // SAFETY: as in `f64_vec`
+            return copied(key, v, n, |p| unsafe { Uint32Array::view_mut_raw(p, n) }, copy_u32_into);
         }
         if v.is_instance_of::<Int32Array>() {
-            let mut xs = vec![0i32; n];
-            copy_i32(&mut xs, v).map_err(|e| thrown(key, e))?;
+            // SAFETY: as in `f64_vec`
+            let xs: Vec<i32> = copied(key, v, n, |p| unsafe { Int32Array::view_mut_raw(p, n) }, copy_i32_into)?;
             if let Some((i, x)) = xs.iter().enumerate().find(|(_, x)| **x < 0) {
                 return Err(Error::invalid(key, format!("expected non-negative integers, got {x} at index {i}")));
             }

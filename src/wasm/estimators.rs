@@ -211,14 +211,25 @@ fn checked_call(
     params: &Option<JsValue>,
     pi_b: bool,
 ) -> Result<(String, Option<f64>, BanditData, ExtraData)> {
+    let (estimator_name, choice, data, extra) = read_call(estimator_name, input, params, pi_b)?;
+    let lambda = choice.resolve(&estimator_name, &data.view()?)?;
+    Ok((estimator_name, lambda, data, extra))
+}
+
+/// What [`checked_call`] reads, before the data is validated and λ resolved.
+fn read_call(
+    estimator_name: &JsValue,
+    input: &JsValue,
+    params: &Option<JsValue>,
+    pi_b: bool,
+) -> Result<(String, LambdaChoice, BanditData, ExtraData)> {
     let estimator_name = name("estimatorName", estimator_name)?;
     let choice = lambda_param(params)?;
     let fixed = if let LambdaChoice::Fixed(l) = choice { l } else { None };
     let need = Need::for_estimator(&estimator_name, fixed)?;
     let data = bandit_data_with(input, Need { pi_b: pi_b || need.pi_b, ..need })?;
     let extra = ExtraData::read(input, &estimator_name)?;
-    let lambda = choice.resolve(&estimator_name, &data.view()?)?;
-    Ok((estimator_name, lambda, data, extra))
+    Ok((estimator_name, choice, data, extra))
 }
 
 const INTERVAL_KEYS: [&str; 5] = ["alpha", "nBootstrapSamples", "randomState", "method", "valueRange"];
@@ -430,7 +441,12 @@ pub fn estimate_policy_value(
     #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
 ) -> std::result::Result<f64, JsError> {
-    let (estimator_name, lambda, data, extra) = checked_call(&estimator_name, &input, &params, false).map_err(js_error)?;
+    let (estimator_name, choice, data, extra) = read_call(&estimator_name, &input, &params, false).map_err(js_error)?;
+    if let (LambdaChoice::Fixed(lambda), Ok(est::Family::Standard)) = (&choice, est::family(&estimator_name)) {
+        // checked and estimated in one pass over the data (the same value and errors)
+        return est::estimate_policy_value_checked(&estimator_name, data.parts(), *lambda).map_err(js_error);
+    }
+    let lambda = choice.resolve(&estimator_name, &data.view().map_err(js_error)?).map_err(js_error)?;
     est::estimate_any(&estimator_name, &data.view_trusted(), lambda, &extra.parts(&data)).map_err(js_error)
 }
 

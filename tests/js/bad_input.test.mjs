@@ -135,3 +135,45 @@ test('the tuning, embedding and multi-logger estimators reject bad input with na
   assert.throws(() => rv.estimatePolicyValue('multi_ipw', multi, { lambda: -1 }), /`lambda`/);
   assert.throws(() => rv.estimatePolicyValue('mips', g), /`estimatorName`.*mipw, snmipw.*multi_weighted_dr/);
 });
+
+test('the one-shot call checks every block of rounds: edges of the distribution check (Wasm SIMD path) and the first error', () => {
+  // 5,000 rounds × 7 actions (an odd row: the SIMD pairs and the last value), 3 blocks of checks
+  const n = 5000, k = 7;
+  const base = () => {
+    const actionDist = new Float64Array(n * k).fill(1 / k);
+    return { reward: new Float64Array(n).fill(1), action: new Int32Array(n).fill(3), pscore: new Float64Array(n).fill(1 / k), actionDist, nActions: k };
+  };
+  const ok = base();
+  for (const est of ['ipw', 'snipw']) assert.ok(Math.abs(rv.estimatePolicyValue(est, ok) - 1) < 1e-12, est);
+  const round = 4321; // in the last block
+  const at = (j) => round * k + j;
+  const cases = [
+    // within the tolerance (1e-5) on the sum: accepted; beyond it: refused, naming the round
+    [(d) => { d[at(6)] += 0.9e-5; }, null],
+    [(d) => { d[at(6)] += 1.1e-5; }, new RegExp(`sum to 1.*round ${round}`)],
+    [(d) => { d[at(0)] -= 1.1e-5; }, new RegExp(`sum to 1.*round ${round}`)],
+    // a value out of [0, 1], in an even lane, an odd lane and the last value of the row
+    [(d) => { d[at(2)] = -1e-300; d[at(3)] += 1e-300; }, new RegExp(`\\[0, 1\\].*round ${round}, action 2`)],
+    [(d) => { d[at(1)] = NaN; }, new RegExp(`\\[0, 1\\].*round ${round}, action 1`)],
+    [(d) => { d[at(6)] = Infinity; }, new RegExp(`\\[0, 1\\].*round ${round}, action 6`)],
+    [(d) => { d[at(0)] = -0; d[at(1)] += 1 / k; }, null],
+    [(d) => { d.fill(0, at(0), at(7)); d[at(5)] = 1.0000000001; }, new RegExp(`\\[0, 1\\].*round ${round}, action 5`)],
+  ];
+  for (const [edit, want] of cases) {
+    const input = base();
+    edit(input.actionDist);
+    for (const est of ['ipw', 'snipw']) {
+      if (want === null) assert.ok(Number.isFinite(rv.estimatePolicyValue(est, input)), `${edit} accepted`);
+      else {
+        assert.throws(() => rv.estimatePolicyValue(est, input), (e) => e instanceof Error && /`actionDist`/.test(e.message) && want.test(e.message), `${edit}`);
+        // the same error through the handle, which validates the whole input at once
+        assert.throws(() => new rv.BanditData(input), (e) => want.test(e.message), `${edit} (BanditData)`);
+      }
+    }
+  }
+  // two defects: the first a separate validation meets (rewards before probabilities), not the first block's
+  const two = base();
+  two.actionDist[10 * k] = 2;
+  two.reward[4999] = NaN;
+  assert.throws(() => rv.estimatePolicyValue('ipw', two), /`reward`.*index 4999/);
+});
