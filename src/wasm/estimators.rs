@@ -912,7 +912,10 @@ fn slate_arrays(input: &JsValue) -> Result<SlateArrays> {
         if (n as usize).checked_mul(len_list) != Some(reward.len()) {
             return Err(Error::invalid(
                 "nRounds",
-                format!("is {n}, but `reward` has {} slots, which is not nRounds × lenList ({len_list})", reward.len()),
+                format!(
+                    "is {n}, but `reward` has {} slots, which is not `nRounds` × `lenList` ({n} × {len_list}): one of the three is wrong",
+                    reward.len()
+                ),
             ));
         }
     }

@@ -667,8 +667,11 @@ for (const [fn, weight, withOptions, piB] of [
       const family = r.weighted([[8, 'standard'], [1, 'embed'], [1, 'multi']]);
       const est = r.pick(family === 'embed' ? EMBED : family === 'multi' ? MULTI : STD);
       const need = MODEL.has(est) || est.endsWith('_dr');
-      const input = genBanditInput(r, { need, read: { model: need, piB: piB || family === 'embed' }, piBMatters: piB, modelOptional: piB, family, est });
-      const out = [arg('estimatorName', T.str(est, { enum: ALL_EST })), arg('input', input), arg('params', genParams(r, est))];
+      const params = genParams(r, est);
+      // the diagnostics read the reward model only to tune λ (a model estimator's estimates)
+      const tuning = params.v != null && typeof params.v === 'object' && 'lambdas' in params.v;
+      const input = genBanditInput(r, { need, read: { model: need, piB: piB || family === 'embed' }, piBMatters: piB, modelOptional: piB && !tuning, family, est });
+      const out = [arg('estimatorName', T.str(est, { enum: ALL_EST })), arg('input', input), arg('params', params)];
       if (withOptions) out.push(arg('options', genIntervalOptions(r, { nanProne: NAN_PRONE.has(est) || family !== 'standard' })));
       return out;
     },
