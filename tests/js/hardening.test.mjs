@@ -372,7 +372,7 @@ test('12. errors name the argument the caller passed', () => {
   rejects(() => new rv.Lab(world, { logger: { kind: 'uniform' }, target: mixture, nRounds: 10, replicates: 1, estimators: ['ipw'] }), 'scenario.target.components[1].policy.k', /k ≤ nItems \(4\)/);
   rejects(() => new rv.World({ nUsers: 4, '': 1 }), '[""]', /unknown key/);
   rejects(() => rv.estimateSlatePolicyValue('sips', { slateId: [0, 0], position: [0, 1], reward: [1, 0], lenList: 2, pscore: [0.5, 0.5], evaluationPolicyPscore: [0.5, 0.5], nRounds: 'abc' }), 'nRounds', /expected a number/);
-  rejects(() => rv.estimateSlatePolicyValue('sips', { slateId: [0, 0], position: [0, 1], reward: [1, 0], lenList: 2, pscore: [0.5, 0.5], evaluationPolicyPscore: [0.5, 0.5], nRounds: 2 }), 'nRounds', /not nRounds × lenList/);
+  rejects(() => rv.estimateSlatePolicyValue('sips', { slateId: [0, 0], position: [0, 1], reward: [1, 0], lenList: 2, pscore: [0.5, 0.5], evaluationPolicyPscore: [0.5, 0.5], nRounds: 2 }), 'nRounds', /not `nRounds` × `lenList` \(2 × 2\)/);
   const strata = { ...good(), stratumIdx: [0, 1, 0, 1] };
   for (const lambda of [NaN, -5e-324]) {
     assert.throws(() => rv.estimateDiagnostics('multi_ipw', strata, { lambda }), /lambda/);
