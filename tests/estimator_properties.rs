@@ -481,3 +481,133 @@ fn replay_diagnostics_count_the_rounds_replay_uses_and_warn_about_a_non_uniform_
     let w = rm.warnings(&data.view().unwrap()).unwrap();
     assert!(w.iter().any(|x| x.contains("unbiased only when the logger is uniform")), "{w:?}");
 }
+
+#[test]
+fn weight_diagnostics_equal_their_definitions_on_unequal_weights() {
+    use receval::estimators::{BanditData, kernel_by_name, weight_diagnostics};
+    // 5 rounds, 2 actions; the target's probability of the logged action over its propensity
+    // gives raw weights 0.4/0.5, 1/0.25, 0/0.8, 0.9/0.1, 0.5/0.5 = 0.8, 4, 0, 9, 1
+    let data = BanditData {
+        reward: vec![1.0, 0.0, 1.0, 1.0, 0.0],
+        action: vec![0, 1, 0, 1, 0],
+        pscore: vec![0.5, 0.25, 0.8, 0.1, 0.5],
+        position: None,
+        action_dist: vec![0.4, 0.6, 0.0, 1.0, 0.0, 1.0, 0.1, 0.9, 0.5, 0.5],
+        estimated_rewards_by_reg_model: None,
+        pi_b: None,
+        n_actions: 2,
+        len_list: 1,
+    };
+    let view = data.view().unwrap();
+    let check = |w: &[f64], d: &receval::estimators::WeightDiagnostics, what: &str| {
+        let n = w.len() as f64;
+        let (s1, s2) = (w.iter().sum::<f64>(), w.iter().map(|x| x * x).sum::<f64>());
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12 * b.abs().max(1.0);
+        assert!(close(d.effective_sample_size, s1 * s1 / s2), "{what}: ESS {} vs {}", d.effective_sample_size, s1 * s1 / s2);
+        assert!(close(d.ess_ratio, s1 * s1 / s2 / n), "{what}: ESS ratio");
+        assert!(close(d.mean_weight, s1 / n), "{what}: mean weight {}", d.mean_weight);
+        assert!(close(d.max_weight, w.iter().cloned().fold(0.0, f64::max)), "{what}: max weight");
+        assert!(close(d.zero_weight_share, w.iter().filter(|&&x| x == 0.0).count() as f64 / n), "{what}: zero share");
+    };
+    let raw = [0.8, 4.0, 0.0, 9.0, 1.0];
+    let d = weight_diagnostics(kernel_by_name("ipw", None).unwrap(), &view).unwrap();
+    check(&raw, &d, "IPW");
+    let mean = raw.iter().sum::<f64>() / 5.0;
+    assert!((d.mean_raw_weight - mean).abs() < 1e-12);
+    let sd = (raw.iter().map(|w| (w - mean) * (w - mean)).sum::<f64>() / 4.0).sqrt(); // sample SD (n − 1)
+    assert!((d.mean_raw_weight_se - sd / 5f64.sqrt()).abs() < 1e-12, "SE of the mean raw weight {}", d.mean_raw_weight_se);
+    assert_eq!(d.mass_on_unlogged_actions, 0.0, "both actions are logged");
+    assert_eq!(d.unsupported_mass, None, "no π_b given");
+    // clipped at λ = 2: the estimator uses min(w, 2)
+    let d = weight_diagnostics(kernel_by_name("ipw", Some(2.0)).unwrap(), &view).unwrap();
+    check(&[0.8, 2.0, 0.0, 2.0, 1.0], &d, "IPW, λ = 2");
+    assert!((d.mean_raw_weight - mean).abs() < 1e-12, "the raw weights are not clipped");
+    // action 1 never logged: the target's mean mass on it is (0.6 + 1 + 1 + 0.9 + 0.5) / 5
+    let only0 = BanditData { action: vec![0; 5], ..data.clone() };
+    let d = weight_diagnostics(kernel_by_name("ipw", None).unwrap(), &only0.view().unwrap()).unwrap();
+    assert!((d.mass_on_unlogged_actions - 4.0 / 5.0).abs() < 1e-12, "{}", d.mass_on_unlogged_actions);
+    // the estimators whose weights are not a kernel's (MIPS, multi-logger) share the definitions
+    let d = receval::estimators::diagnostics::from_weights(&raw);
+    check(&raw, &d, "from_weights");
+    assert!((d.mean_raw_weight_se - sd / 5f64.sqrt()).abs() < 1e-12);
+    // weights whose squares overflow still give the right ESS (2 equal weights: 2)
+    let d = receval::estimators::diagnostics::from_weights(&[1e200, 1e200]);
+    assert!((d.effective_sample_size - 2.0).abs() < 1e-12, "{}", d.effective_sample_size);
+}
+
+#[test]
+fn slate_normal_standard_errors_agree_with_the_jackknife() {
+    // The delta-method standard error of every slate estimator (a ratio of means for the
+    // self-normalized ones) against the jackknife over slates, computed here from the estimate
+    // alone: for smooth statistics the two agree up to O(1/n) (exactly for the plain means).
+    let (n, l) = (400usize, 3usize);
+    let mut rng = Rng::new(2024);
+    let mut u = move || rng.uniform();
+    let mut cols: [Vec<f64>; 7] = Default::default(); // reward, then 3 behaviour / 3 target probabilities
+    for _ in 0..n {
+        let (mut pb, mut pe) = (1.0, 1.0);
+        let (sb, se) = (0.05 + 0.95 * u(), u());
+        for _ in 0..l {
+            let (b, e) = (0.1 + 0.9 * u(), u());
+            pb *= 0.3 + 0.7 * u();
+            pe *= 0.3 + 0.7 * u();
+            let reward = if u() < 0.2 + 0.5 * e { 1.0 } else { 0.0 };
+            for (c, x) in cols.iter_mut().zip([reward, sb, se, b, e, pb, pe]) {
+                c.push(x);
+            }
+        }
+    }
+    let estimate = |est: SlateEstimator, keep: &dyn Fn(usize) -> bool| {
+        let slots: Vec<usize> = (0..n * l).filter(|&i| keep(i / l)).collect();
+        let col = |c: usize| slots.iter().map(|&i| cols[c][i]).collect::<Vec<f64>>();
+        let slate_id: Vec<u32> = slots.iter().map(|&i| (i / l) as u32).collect();
+        let position: Vec<u32> = slots.iter().map(|&i| (i % l) as u32).collect();
+        let c: Vec<Vec<f64>> = (0..7).map(col).collect();
+        let p = PreparedSlateEstimate::new(
+            est,
+            SlateFeedbackParts {
+                slate_id: &slate_id,
+                position: &position,
+                reward: &c[0],
+                len_list: l,
+                pscore: Some(&c[1]),
+                evaluation_policy_pscore: Some(&c[2]),
+                pscore_item_position: Some(&c[3]),
+                evaluation_policy_pscore_item_position: Some(&c[4]),
+                pscore_cascade: Some(&c[5]),
+                evaluation_policy_pscore_cascade: Some(&c[6]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let iv = p.normal(0.05).unwrap();
+        (p.value(), (iv.upper - iv.lower) / (2.0 * 1.959_963_984_540_054))
+    };
+    for name in ["sips", "iips", "rips", "snsips", "sniips", "snrips"] {
+        let est = SlateEstimator::by_name(name).unwrap();
+        let (_, se) = estimate(est, &|_| true);
+        let loo: Vec<f64> = (0..n).map(|i| estimate(est, &|s| s != i).0).collect();
+        let m = loo.iter().sum::<f64>() / n as f64;
+        let jack = ((n - 1) as f64 / n as f64 * loo.iter().map(|x| (x - m) * (x - m)).sum::<f64>()).sqrt();
+        assert!((se / jack - 1.0).abs() < 0.02, "{name}: delta-method SE {se} vs jackknife {jack}");
+    }
+}
+
+#[test]
+fn the_empirical_bernstein_interval_is_maurer_pontils_bound() {
+    use receval::estimators::interval::empirical_bernstein;
+    // low-variance values in [0, 1]: the bound (Maurer & Pontil 2009, Thm 4, δ = α/2 per side)
+    // is mean ± (√(2 V ln(2/δ) / n) + 7 (hi − lo) ln(2/δ) / (3 (n − 1))), V the sample variance,
+    // and narrower than Hoeffding's (hi − lo) √(ln(2/δ) / (2n)), which ignores the variance
+    let mut rng = Rng::new(5);
+    let xs: Vec<f64> = (0..10_000).map(|_| 0.45 + 0.1 * rng.uniform()).collect();
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+    let ln = (2.0 / 0.025f64).ln();
+    let radius = (2.0 * v * ln / n).sqrt() + 7.0 * ln / (3.0 * (n - 1.0));
+    let iv = empirical_bernstein(&xs, 0.05, 0.0, 1.0).unwrap();
+    assert!((iv.lower - (m - radius)).abs() < 1e-12 && (iv.upper - (m + radius)).abs() < 1e-12, "{iv:?} vs {m} ± {radius}");
+    let hoeffding = (ln / (2.0 * n)).sqrt();
+    assert!(radius < 0.5 * hoeffding, "Bernstein {radius} vs Hoeffding {hoeffding}");
+}

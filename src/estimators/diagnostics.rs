@@ -58,11 +58,7 @@ pub fn weight_diagnostics(kernel: Kernel, data: &BanditFeedback<'_>) -> Result<W
         _ => raw.iter().map(|&w| kernel.effective_weight(w)).collect(),
     };
     let max_weight = used.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    // ESS = (Σw)²/Σw², computed on w / max w so that weights near 1/(smallest propensity) cannot
-    // overflow Σw² (an ESS of NaN would slip past every warning below).
-    let scale = if max_weight > 0.0 { max_weight } else { 1.0 };
-    let (s1, s2) = used.iter().fold((0.0, 0.0), |(a, b), &w| (a + w / scale, b + (w / scale) * (w / scale)));
-    let ess = if s2 > 0.0 { s1 * s1 / s2 } else { 0.0 };
+    let ess = effective_sample_size(&used, max_weight);
     let mean_weight = used.iter().map(|w| w / nf).sum::<f64>();
     let zero_share = used.iter().filter(|&&w| w == 0.0).count() as f64 / nf;
     let mean_raw = raw.iter().map(|w| w / nf).sum::<f64>();
@@ -136,6 +132,15 @@ pub fn weight_diagnostics(kernel: Kernel, data: &BanditFeedback<'_>) -> Result<W
     })
 }
 
+/// ESS = (Σw)²/Σw² of weights whose largest is `max_weight`, computed on w / max w so that weights
+/// near 1/(smallest propensity) cannot overflow Σw² (an ESS of NaN would slip past every warning);
+/// 0 when every weight is 0.
+fn effective_sample_size(w: &[f64], max_weight: f64) -> f64 {
+    let scale = if max_weight > 0.0 { max_weight } else { 1.0 };
+    let (s1, s2) = w.iter().fold((0.0, 0.0), |(a, b), &x| (a + x / scale, b + (x / scale) * (x / scale)));
+    if s2 > 0.0 { s1 * s1 / s2 } else { 0.0 }
+}
+
 /// Diagnostics from the weights an estimator uses (embedding and multi-logger estimators, whose
 /// weights are not a standard kernel's): effective sample size, mean and largest weight, share of
 /// zero weights, and evidence of missing support (mean weight far below 1).
@@ -143,9 +148,7 @@ pub fn from_weights(w: &[f64]) -> WeightDiagnostics {
     let n = w.len();
     let nf = n as f64;
     let max_weight = w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let scale = if max_weight > 0.0 { max_weight } else { 1.0 };
-    let (s1, s2) = w.iter().fold((0.0, 0.0), |(a, b), &x| (a + x / scale, b + (x / scale) * (x / scale)));
-    let ess = if s2 > 0.0 { s1 * s1 / s2 } else { 0.0 };
+    let ess = effective_sample_size(w, max_weight);
     let mean = w.iter().map(|x| x / nf).sum::<f64>();
     let se = stats::std_dev(w) / nf.sqrt();
     let evidence = mean < 1.0 - 4.0 * se && mean < 0.99;

@@ -471,7 +471,55 @@ impl BanditData {
 
 #[cfg(test)]
 mod tests {
-    use super::check_distribution;
+    use super::{BanditFeedbackParts, check_distribution, rows_are_distributions};
+
+    #[test]
+    fn the_fast_distribution_check_accepts_distributions_and_nothing_else() {
+        // rows of 3 (an odd length: the pairwise sum has a remainder)
+        let ok = [0.2, 0.3, 0.5, 1.0, 0.0, 0.0, 0.1, 0.1, 0.8];
+        assert!(rows_are_distributions(&ok, 3));
+        let mut off = ok;
+        off[4] = 1e-3; // second row sums to 1.001
+        assert!(!rows_are_distributions(&off, 3));
+        let mut neg = ok;
+        (neg[6], neg[7]) = (-0.1, 0.3); // sums to 1, one value below 0
+        assert!(!rows_are_distributions(&neg, 3));
+        let mut nan = ok;
+        nan[8] = f64::NAN;
+        assert!(!rows_are_distributions(&nan, 3));
+    }
+
+    #[test]
+    fn rounds_cut_every_array_to_the_same_rounds() {
+        // 4 rounds × 2 actions × 2 positions: each array's entries encode their round
+        let reward = [0.0, 1.0, 2.0, 3.0];
+        let action = [0, 1, 0, 1];
+        let pscore = [0.1, 0.2, 0.3, 0.4];
+        let position = [0, 1, 1, 0];
+        let per_round: Vec<f64> = (0..4).flat_map(|i| [i as f64; 4]).collect();
+        let parts = BanditFeedbackParts {
+            reward: &reward,
+            action: &action,
+            pscore: &pscore,
+            position: Some(&position),
+            action_dist: &per_round,
+            estimated_rewards_by_reg_model: Some(&per_round),
+            pi_b: Some(&per_round),
+            n_actions: 2,
+            len_list: 2,
+        };
+        assert!(parts.shapes_agree());
+        let r = parts.rounds(1, 3);
+        assert!(r.shapes_agree(), "a cut keeps the shapes consistent");
+        assert_eq!(r.reward, &[1.0, 2.0]);
+        assert_eq!(r.action, &[1, 0]);
+        assert_eq!(r.pscore, &[0.2, 0.3]);
+        assert_eq!(r.position, Some(&[1, 1][..]));
+        for x in [r.action_dist, r.estimated_rewards_by_reg_model.unwrap(), r.pi_b.unwrap()] {
+            assert_eq!(x, &[1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0]);
+        }
+        assert_eq!((r.n_actions, r.len_list), (2, 2));
+    }
 
     #[test]
     fn distribution_errors_name_the_round_action_and_position() {
