@@ -122,8 +122,7 @@ impl Elicitation {
                 *x += p * world.item_topics()[i * t + k];
             }
         }
-        let mut popular_order: Vec<usize> = (0..t).collect();
-        popular_order.sort_by(|&a, &b| crate::stats::cmp(pop[b], pop[a]).then(a.cmp(&b)));
+        let popular_order = crate::stats::order_desc(&pop);
         Ok(Elicitation { config, n_topics: t, particles, log_weights: vec![0.0; config.particles], asked: 0, popular_order, rng })
     }
 
@@ -341,8 +340,7 @@ pub fn recommend_for_taste(world: &World, taste: &[f64], n: usize) -> Vec<usize>
             c.taste_strength * aff + c.popularity_effect * world.popularity_z()[i]
         })
         .collect();
-    let mut idx: Vec<usize> = (0..ni).collect();
-    idx.sort_by(|&a, &b| crate::stats::cmp(score[b], score[a]).then(a.cmp(&b)));
+    let mut idx = crate::stats::order_desc(&score);
     idx.truncate(n.min(ni));
     idx
 }

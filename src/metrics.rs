@@ -48,8 +48,7 @@ pub fn top_items(scores: &[f64], n_items: usize, k: usize) -> Vec<u32> {
     let mut idx: Vec<usize> = (0..n_items).collect();
     let mut out = Vec::with_capacity(scores.len() / n_items.max(1) * k);
     for row in scores.chunks_exact(n_items) {
-        idx.iter_mut().enumerate().for_each(|(i, x)| *x = i);
-        idx.sort_by(|&a, &b| crate::stats::cmp(row[b], row[a]).then(a.cmp(&b)));
+        crate::stats::order_desc_into(&mut idx, row);
         out.extend(idx[..k].iter().map(|&i| i as u32));
     }
     out
@@ -108,7 +107,8 @@ impl LoggedClicks {
                 }
             }
             let mut gains: Vec<f64> = items.values().copied().collect();
-            gains.sort_by(|a, b| crate::stats::cmp(*b, *a));
+            crate::stats::sort(&mut gains);
+            gains.reverse();
             let idcg: f64 = gains.iter().take(k).enumerate().map(|(j, g)| g * discount(j)).sum();
             p += hits / (k as f64 * if self.ipw { total / items.len() as f64 } else { 1.0 });
             rc += hits / total;

@@ -44,8 +44,7 @@ pub fn metrics_of_table(world: &World, table: &[f64]) -> StakeholderMetrics {
     for (i, e) in item_exposure.iter().enumerate() {
         creator_exposure[world.item_creator()[i] as usize] += e;
     }
-    let mut by_pop: Vec<usize> = (0..ni).collect();
-    by_pop.sort_by(|&a, &b| crate::stats::cmp(world.popularity()[b], world.popularity()[a]));
+    let by_pop = crate::stats::order_desc(world.popularity());
     let head = (ni as f64 * 0.2).ceil() as usize;
     let tail_share = by_pop[head..].iter().map(|&i| item_exposure[i]).sum();
     StakeholderMetrics { engagement, revenue, creator_gini: gini(&creator_exposure), item_exposure, creator_exposure, tail_share }

@@ -7,6 +7,27 @@ pub fn cmp(a: f64, b: f64) -> std::cmp::Ordering {
     (a + 0.0).total_cmp(&(b + 0.0))
 }
 
+/// Sort numbers in ascending [`f64::total_cmp`] order. Values that compare equal under it are the
+/// same bits, so an unstable sort gives exactly what a stable one would. One function for every
+/// caller: each `sort_by` closure is a separate copy of the sorting code in the Wasm module.
+pub fn sort(xs: &mut [f64]) {
+    xs.sort_unstable_by(f64::total_cmp);
+}
+
+/// Indices of `key` by descending value ([`cmp`]: −0 ties +0), ties by ascending index: what a
+/// stable sort of `0..n` gives.
+pub fn order_desc(key: &[f64]) -> Vec<usize> {
+    let mut idx = vec![0; key.len()];
+    order_desc_into(&mut idx, key);
+    idx
+}
+
+/// [`order_desc`] into a buffer of `key.len()` indices (whatever it held).
+pub fn order_desc_into(idx: &mut [usize], key: &[f64]) {
+    idx.iter_mut().enumerate().for_each(|(i, x)| *x = i);
+    idx.sort_unstable_by(|&a, &b| cmp(key[b], key[a]).then(a.cmp(&b)));
+}
+
 /// Arithmetic mean; `NaN` for an empty slice.
 pub fn mean(xs: &[f64]) -> f64 {
     if xs.is_empty() {
@@ -37,7 +58,7 @@ pub fn percentile_in_place(xs: &mut [f64], q: f64) -> f64 {
     if xs.is_empty() {
         return f64::NAN;
     }
-    xs.sort_by(|a, b| a.total_cmp(b));
+    sort(xs);
     percentile_sorted(xs, q)
 }
 
@@ -180,7 +201,7 @@ pub fn gini(amounts: &[f64]) -> f64 {
         return f64::NAN;
     }
     let mut sorted = amounts.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
+    sort(&mut sorted);
     let weighted: f64 = sorted.iter().enumerate().map(|(i, &x)| (2 * (i + 1)) as f64 * x).sum();
     weighted / (n as f64 * total) - (n as f64 + 1.0) / n as f64
 }

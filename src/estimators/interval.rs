@@ -75,7 +75,7 @@ pub fn percentile_interval(boot: &[f64], alpha: f64) -> Interval {
     // NaN resamples are the degenerate ones (0/0): left out and counted. (0/0 is a *negative*
     // NaN on most hardware, which `total_cmp` would sort first.)
     let mut ok: Vec<f64> = boot.iter().copied().filter(|x| !x.is_nan()).collect();
-    ok.sort_by(|a, b| crate::stats::cmp(*a, *b));
+    stats::sort(&mut ok);
     Interval {
         mean: stats::mean(&ok),
         lower: stats::percentile_sorted(&ok, 100.0 * (alpha / 2.0)),

@@ -108,7 +108,7 @@ fn sorted_candidates(estimator_name: &str, options: &TuningOptions) -> Result<Ve
         return Err(Error::invalid("delta", format!("expected a number in [0, 1], got {}", options.delta)));
     }
     let mut lambdas = options.lambdas.clone();
-    lambdas.sort_by(|a, b| crate::stats::cmp(*a, *b));
+    crate::stats::sort(&mut lambdas);
     if matches!(estimator_name, "ipw" | "dr" | "switch-dr") {
         lambdas.reverse();
     }

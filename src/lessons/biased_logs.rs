@@ -112,8 +112,7 @@ pub struct WeightBin {
 fn reweighting(world: &World, log: &Log, target: &Policy) -> Vec<WeightBin> {
     let pop = world.popularity();
     let ni = pop.len();
-    let mut order: Vec<usize> = (0..ni).collect();
-    order.sort_by(|&a, &b| crate::stats::cmp(pop[b], pop[a]));
+    let order = crate::stats::order_desc(pop);
     let mut decile = vec![0usize; ni];
     for (rank, &item) in order.iter().enumerate() {
         decile[item] = (rank * 10 / ni).min(9);
@@ -192,8 +191,7 @@ fn readings_of(log: &Log, target: &Policy) -> Result<Readings> {
     let mut w = common::weights(log, target);
     // share of Σ w·r carried by the visits with the top 1% of weights
     let wr: f64 = w.iter().zip(&log.reward).map(|(w, r)| w * r).sum();
-    let mut idx: Vec<usize> = (0..w.len()).collect();
-    idx.sort_by(|&a, &b| crate::stats::cmp(w[b], w[a]));
+    let idx = crate::stats::order_desc(&w);
     let k = (w.len() / 100).max(1);
     let top: f64 = idx[..k].iter().map(|&i| w[i] * log.reward[i]).sum();
     w.clear();

@@ -373,7 +373,7 @@ pub struct Summary {
 
 fn summarize(xs: &[f64]) -> Summary {
     let mut s: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
-    s.sort_by(f64::total_cmp);
+    crate::stats::sort(&mut s);
     let mean = if s.is_empty() { f64::NAN } else { s.iter().sum::<f64>() / s.len() as f64 };
     Summary {
         mean,

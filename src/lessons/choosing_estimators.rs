@@ -281,7 +281,7 @@ impl Runner {
             })
             .collect();
         let mut ess: Vec<f64> = self.reps.iter().map(|r| r.ess).collect();
-        ess.sort_by(f64::total_cmp);
+        crate::stats::sort(&mut ess);
         Output {
             truth,
             logger_value: self.logger_value,

@@ -183,8 +183,7 @@ fn facts(seed: u64) -> Result<Rc<Facts>> {
     let cold = elicit::recommend_for_taste(&world, &vec![0.0; t], TOP_N);
     let cold_start: Vec<f64> = (0..nu).map(|u| elicit::quality(&world, u, &cold)).collect();
     let pop = world.popularity();
-    let mut by_pop: Vec<usize> = (0..ni).collect();
-    by_pop.sort_by(|&a, &b| pop[b].total_cmp(&pop[a]).then(a.cmp(&b)));
+    let by_pop = crate::stats::order_desc(pop);
     let mut pop_rank = vec![0; ni];
     let mut number_in_topic = vec![0; ni];
     let mut seen = vec![0; t];

@@ -300,8 +300,7 @@ pub fn exposure(world: &World, policy: &Policy) -> Vec<f64> {
 /// Sum item shares into `bins` popularity bins: bin 0 holds the most popular tenth (for 10 bins)
 /// of the catalog. Ties in popularity keep item order.
 pub fn by_popularity_bin(shares: &[f64], popularity: &[f64], bins: usize) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..popularity.len()).collect();
-    order.sort_by(|&a, &b| crate::stats::cmp(popularity[b], popularity[a]));
+    let order = crate::stats::order_desc(popularity);
     let mut out = vec![0.0; bins];
     let n = order.len();
     for (rank, &item) in order.iter().enumerate() {
@@ -379,7 +378,7 @@ pub fn spread(reps: &[(f64, f64, f64)], truth: f64) -> Spread {
     let rmse = mse.sqrt();
     let mse_se = if n > 1 { stats::std_dev(&sq) / (n as f64).sqrt() } else { f64::NAN };
     let mut sorted = vals.clone();
-    sorted.sort_by(f64::total_cmp);
+    crate::stats::sort(&mut sorted);
     let covered = reps.iter().filter(|r| r.0.is_finite() && r.1 <= truth && truth <= r.2).count();
     let widths: Vec<f64> = reps.iter().map(|r| r.2 - r.1).filter(|w| w.is_finite()).collect();
     let (coverage_lo, coverage_hi) = wilson(covered as f64, reps.len() as f64);

@@ -374,7 +374,7 @@ pub fn one_log(world: &Arc<World>, c: &Config, exact: &ExactWeights) -> Result<W
         })
         .collect();
     let mut sorted = w.clone();
-    sorted.sort_by(f64::total_cmp);
+    crate::stats::sort(&mut sorted);
     let k = ((0.01 * n).round() as usize).max(1);
     let top: f64 = sorted[sorted.len() - k..].iter().sum();
     Ok(WeightDiagnostics {
@@ -507,7 +507,7 @@ impl Runner {
         let lab = self.lab.borrow();
         let stats = summarize(&lab);
         let mut ess: Vec<f64> = lab.replicates().iter().map(|r| r.ess).collect();
-        ess.sort_by(f64::total_cmp);
+        crate::stats::sort(&mut ess);
         Output {
             truth: lab.truth(),
             logger_value: self.logger_value,

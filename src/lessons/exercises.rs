@@ -198,7 +198,7 @@ fn lambda_problem(learner_seed: u64) -> Result<LambdaProblem> {
             continue;
         }
         let mut sorted: Vec<f64> = curve.iter().map(|(_, r)| *r).collect();
-        sorted.sort_by(f64::total_cmp);
+        crate::stats::sort(&mut sorted);
         let (best, second) = (sorted[0], sorted[1]);
         let answer = curve.iter().find(|(_, r)| *r == best).map(|(l, _)| *l).expect("a best λ");
         // a clear winner inside the slider's range
@@ -471,7 +471,7 @@ fn oracle_problem(learner_seed: u64) -> Result<std::rc::Rc<OracleProblem>> {
             let o = run.output();
             let curve: Vec<(String, f64)> = o.fixed.iter().map(|f| (f.label.clone(), f.stats.rmse)).collect();
             let mut sorted: Vec<f64> = curve.iter().map(|c| c.1).collect();
-            sorted.sort_by(f64::total_cmp);
+            crate::stats::sort(&mut sorted);
             // a clear winner: the runner-up's RMSE at least 3% higher
             if sorted[1] > 1.03 * sorted[0] {
                 return Ok(OracleProblem {
@@ -1371,7 +1371,7 @@ fn setting_problem(learner_seed: u64, data: &super::Data) -> Result<SettingProbl
             continue;
         }
         let mut errs: Vec<f64> = curve.iter().map(|(_, e)| *e).collect();
-        errs.sort_by(f64::total_cmp);
+        crate::stats::sort(&mut errs);
         let answer = curve.iter().find(|(_, e)| *e == errs[0]).expect("a best value").0;
         let inside = answer > curve[0].0 && answer < curve[curve.len() - 1].0;
         // a clear best value strictly inside the slider

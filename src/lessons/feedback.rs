@@ -395,7 +395,7 @@ fn draw_spread(xs: &[f64]) -> DrawSpread {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     let mean = if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 };
     let sd = if v.len() > 1 { stats::std_dev(&v) } else { f64::NAN };
-    v.sort_by(f64::total_cmp);
+    crate::stats::sort(&mut v);
     DrawSpread {
         mean,
         lo: stats::percentile_sorted(&v, 2.5),

@@ -259,7 +259,8 @@ impl TrainingWeights {
         let raw: Vec<f64> = train.pscore.iter().map(|p| (1.0 / p).min(100.0)).collect();
         let mean = raw.iter().sum::<f64>() / raw.len() as f64;
         let mut clicked: Vec<f64> = raw.iter().zip(&train.reward).filter(|(_, r)| **r > 0.0).map(|(w, _)| w / mean).collect();
-        clicked.sort_by(|a, b| b.total_cmp(a));
+        crate::stats::sort(&mut clicked);
+        clicked.reverse();
         let total: f64 = clicked.iter().sum();
         let top: f64 = clicked[..clicked.len().div_ceil(100)].iter().sum();
         TrainingWeights {
@@ -337,7 +338,7 @@ impl Quantiles {
     /// Summarize `xs` (non-finite values are left out and not counted).
     pub fn of(xs: impl IntoIterator<Item = f64>) -> Quantiles {
         let mut s: Vec<f64> = xs.into_iter().filter(|x| x.is_finite()).collect();
-        s.sort_by(f64::total_cmp);
+        crate::stats::sort(&mut s);
         let q = |p: f64| stats::percentile_sorted(&s, p);
         Quantiles {
             median: q(50.0),

@@ -322,8 +322,7 @@ thread_local! {
 /// Items outside the most popular 20%.
 fn tail_items(world: &World) -> Vec<bool> {
     let pop = world.popularity();
-    let mut by_pop: Vec<usize> = (0..pop.len()).collect();
-    by_pop.sort_by(|&a, &b| pop[b].total_cmp(&pop[a]));
+    let by_pop = crate::stats::order_desc(pop);
     let mut tail = vec![false; pop.len()];
     for &i in &by_pop[(0.2 * pop.len() as f64).ceil() as usize..] {
         tail[i] = true;
@@ -364,8 +363,7 @@ fn setup(seed: u64, beta: f64) -> Result<Rc<RefCell<Setup>>> {
     }
     world.add_model(&boost_name(beta), scores)?;
     // creators ranked by production's exposure: 0 is the most shown
-    let mut rank: Vec<usize> = (0..nc).collect();
-    rank.sort_by(|&a, &c| e0[c].total_cmp(&e0[a]));
+    let rank = crate::stats::order_desc(&e0);
     let mut group = vec![0; nc];
     let mut small = vec![false; nc];
     for (r, &c) in rank.iter().enumerate() {
@@ -587,13 +585,13 @@ fn estimate(setup: &Setup, d: &Detail, chunks: &[Rc<Chunk>], seed: u64, k: usize
     let basic = |q: usize, what: &str| {
         let m = stats::mean(&boot[q]);
         let mut b = boot[q].clone();
-        b.sort_by(f64::total_cmp);
+        crate::stats::sort(&mut b);
         let (lo, hi) = (stats::percentile_sorted(&b, 2.5), stats::percentile_sorted(&b, 97.5));
         bounded(2.0 * point[q] - m, 2.0 * point[q] - hi, 2.0 * point[q] - lo, what)
     };
     let percentile = {
         let mut b = boot[0].clone();
-        b.sort_by(f64::total_cmp);
+        crate::stats::sort(&mut b);
         (stats::percentile_sorted(&b, 2.5), stats::percentile_sorted(&b, 97.5))
     };
     let e = Estimates {

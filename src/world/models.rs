@@ -605,13 +605,15 @@ impl RecommenderSpec {
                 }
                 let mut sim = vec![0.0; ni * ni];
                 for i in 0..ni {
-                    let mut row: Vec<(usize, f64)> = (0..ni)
+                    let row: Vec<(usize, f64)> = (0..ni)
                         .filter(|&j| j != i && norm[i] > 0.0 && norm[j] > 0.0)
                         .map(|j| (j, dot[i * ni + j] / (norm[i] * norm[j]).sqrt()))
                         .filter(|x| x.1 > 0.0)
                         .collect();
-                    row.sort_by(|a, b| crate::stats::cmp(b.1, a.1));
-                    for (j, s) in row.into_iter().take(neighbors) {
+                    // most similar first, ties by item (row is in item order)
+                    let by_sim = crate::stats::order_desc(&row.iter().map(|x| x.1).collect::<Vec<_>>());
+                    for &r in by_sim.iter().take(neighbors) {
+                        let (j, s) = row[r];
                         sim[i * ni + j] = s;
                     }
                 }

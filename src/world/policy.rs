@@ -665,9 +665,7 @@ impl std::ops::Deref for Ranked {
 
 /// Items sorted by descending score, ties by index.
 fn order(scores: &[f64]) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| crate::stats::cmp(scores[b], scores[a]).then(a.cmp(&b)));
-    idx
+    crate::stats::order_desc(scores)
 }
 
 fn softmax_into(logits: &[f64], out: &mut [f64]) {
