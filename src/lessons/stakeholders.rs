@@ -363,7 +363,7 @@ fn setup(seed: u64, beta: f64) -> Result<Rc<RefCell<Setup>>> {
     }
     world.add_model(&boost_name(beta), scores)?;
     // creators ranked by production's exposure: 0 is the most shown
-    let rank = crate::stats::order_desc(&e0);
+    let rank = crate::stats::order_desc(e0);
     let mut group = vec![0; nc];
     let mut small = vec![false; nc];
     for (r, &c) in rank.iter().enumerate() {
