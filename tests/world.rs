@@ -705,3 +705,48 @@ fn cross_fitted_reward_models_never_score_a_round_with_a_model_that_saw_it() {
     let v = Value::object([("kind", Value::from("true")), ("nFolds", Value::from(3.0))]);
     assert_eq!(RewardModelSpec::from_value_cross(&v, "rewardModel").unwrap_err().argument(), "rewardModel.nFolds");
 }
+
+#[test]
+fn signals_round_trip_by_name() {
+    for s in Signal::ALL {
+        assert_eq!(Signal::by_name(s.name(), "reward").unwrap(), s, "{}", s.name());
+    }
+    assert_eq!(Signal::Click.name(), "click");
+    assert_eq!(Signal::ThumbsUp.name(), "thumbsUp");
+    let e = Signal::by_name("clicks", "reward").unwrap_err().to_string();
+    assert!(e.contains("reward") && e.contains("click, stream, skip"), "{e}");
+}
+
+#[test]
+fn obp_feedback_has_obps_shapes_and_the_worlds_features() {
+    use receval::world::obp_feedback;
+    let w = world(WorldConfig { n_users: 30, n_items: 12, seed: 4, ..Default::default() });
+    let log = collect(&w, &softmax(1.0), 200, 9, 1);
+    let f = obp_feedback(&log);
+    let (nt, d) = (w.config().n_topics, w.config().n_features);
+    assert_eq!((f.n_rounds, f.n_actions, f.len_list), (200, 12, 1));
+    assert_eq!((f.context_dim, f.action_context_dim), (d, nt + 1));
+    assert_eq!(f.context.len(), 200 * d);
+    assert_eq!(f.action_context.len(), 12 * (nt + 1));
+    for i in 0..12 {
+        let row = &f.action_context[i * (nt + 1)..(i + 1) * (nt + 1)];
+        assert_eq!(&row[..nt], &w.item_topics()[i * nt..(i + 1) * nt], "item {i}: its topic mix");
+        assert!((row[nt] - w.popularity()[i].ln()).abs() < 1e-12, "item {i}: its log-popularity");
+    }
+    for r in [0, 57, 199] {
+        let u = log.user[r] as usize;
+        assert_eq!(&f.context[r * d..(r + 1) * d], &w.user_features()[u * d..(u + 1) * d], "round {r}: its user's features");
+    }
+    assert_eq!((&f.action, &f.reward, &f.pscore), (&log.action, &log.reward, &log.pscore));
+    let pi_b = f.pi_b.as_ref().expect("a softmax logger's distribution is known");
+    assert_eq!(pi_b.len(), 200 * 12);
+    for r in [0, 199] {
+        let p = pi_b[r * 12 + log.action[r] as usize];
+        assert!((p - log.pscore[r]).abs() < 1e-12, "π_b of the logged action is its propensity");
+    }
+    // the JSON has the same shapes
+    let j: serde_json::Value = serde_json::from_str(&f.to_json()).unwrap();
+    assert_eq!(j["action_context"].as_array().unwrap().len(), 12);
+    assert_eq!(j["action_context"][0].as_array().unwrap().len(), nt + 1);
+    assert_eq!(j["context"].as_array().unwrap().len(), 200);
+}
