@@ -750,3 +750,22 @@ fn obp_feedback_has_obps_shapes_and_the_worlds_features() {
     assert_eq!(j["action_context"][0].as_array().unwrap().len(), nt + 1);
     assert_eq!(j["context"].as_array().unwrap().len(), 200);
 }
+
+#[test]
+fn a_score_named_by_a_string_is_the_documented_weights() {
+    let parse = |score: &str| {
+        let v = Value::object([("kind", Value::from("greedy")), ("score", Value::from(score))]);
+        match PolicySpec::from_value(&v, "policy").unwrap() {
+            PolicySpec::Greedy { score } => score,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(parse("relevance"), ScoreSpec::relevance());
+    assert_eq!(parse("popularity"), ScoreSpec { popularity: 1.0, ..Default::default() });
+    assert_eq!(parse("noise"), ScoreSpec { noise: 1.0, ..Default::default() });
+    assert_eq!(parse("model:mf"), ScoreSpec { model: Some(("mf".to_string(), 1.0)), ..Default::default() });
+    let e = PolicySpec::from_value(&Value::object([("kind", Value::from("greedy")), ("score", Value::from("nois"))]), "policy")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("policy.score") && e.contains("unknown score"), "{e}");
+}
