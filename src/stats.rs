@@ -211,6 +211,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_normal_quantile_inverts_the_normal_cdf_in_every_branch() {
+        // Φ(x) = erfc(−x/√2)/2 (libm, independent of AS 241); p across AS 241's three branches:
+        // |p − ½| ≤ 0.425, then r = √(−ln min(p, 1−p)) ≤ 5, then r > 5
+        let cdf = |x: f64| 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2);
+        for p in [0.5, 0.6, 0.975, 0.92, 0.075, 0.01, 0.3, 1e-3, 0.999, 1e-6, 1e-10, 1e-12, 1e-15, 1e-20, 1e-100, 1.0 - 1e-12] {
+            let x = normal_quantile(p);
+            // Φ's relative slope in the tail is about |x|, so a relative error ε in x moves the
+            // tail probability by about x²·ε
+            let (tail, back) = (p.min(1.0 - p), cdf(x.min(-x)));
+            assert!((back - tail).abs() <= 1e-13 * x.mul_add(x, 1.0) * tail, "p = {p}: x = {x}, Φ(−|x|) = {back}");
+        }
+        assert_eq!(normal_quantile(0.5), 0.0);
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-15);
+    }
+
+    #[test]
     fn percentile_matches_numpy_linear() {
         // numpy.percentile([1, 2, 3, 4], [0, 25, 50, 97.5, 100]) = [1, 1.75, 2.5, 3.925, 4]
         let mut xs = vec![4.0, 1.0, 3.0, 2.0];

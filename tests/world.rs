@@ -769,3 +769,44 @@ fn a_score_named_by_a_string_is_the_documented_weights() {
         .to_string();
     assert!(e.contains("policy.score") && e.contains("unknown score"), "{e}");
 }
+
+#[test]
+fn continuation_values_equal_enumeration_over_completions_for_a_mixture() {
+    use receval::world::{Examination, Policy};
+    // 5 items, rankings of 3; a mixture (softmax production + uniform bucket), so the
+    // continuation weighs each component by how likely it was to place the prefix
+    let (ni, len) = (5usize, 3usize);
+    let w = world(WorldConfig { n_users: 4, n_items: ni, seed: 8, ..Default::default() });
+    let policy = Policy::compile(&w, &PolicySpec::with_random_bucket(softmax(2.0), 0.3)).unwrap();
+    let value = [0.9, 0.1, 0.5, 0.3, 0.7];
+    let exam = [1.0, 0.6, 0.35];
+    let rel = [0.2, 0.5, 0.1, 0.4, 0.3];
+    let prob = |u: usize, s: &[usize]| if s.is_empty() { 1.0 } else { policy.prefix_probs(u, s)[s.len() - 1] };
+    for u in 0..4 {
+        for placed in [vec![], vec![2], vec![4, 0]] {
+            let start = placed.len();
+            // every completion of `placed` to a full ranking
+            let mut completions: Vec<Vec<usize>> = vec![placed.clone()];
+            for _ in start..len {
+                completions = completions
+                    .iter()
+                    .flat_map(|c| (0..ni).filter(|a| !c.contains(a)).map(move |a| [c.clone(), vec![a]].concat()))
+                    .collect();
+            }
+            let (mut pbm, mut cascade) = (0.0, 0.0);
+            for c in &completions {
+                let p = prob(u, c) / prob(u, &placed);
+                pbm += p * (start..len).map(|k| exam[k] * value[c[k]]).sum::<f64>();
+                let mut reach = 1.0;
+                for k in start..len {
+                    cascade += p * reach * value[c[k]];
+                    reach *= 1.0 - rel[c[k]];
+                }
+            }
+            let got = policy.continuation_value(u, &placed, len, Examination::PositionBased(&exam), &value).unwrap();
+            assert!((got - pbm).abs() < 1e-12, "user {u}, placed {placed:?}: PBM {got} vs {pbm}");
+            let got = policy.continuation_value(u, &placed, len, Examination::Cascade(&rel), &value).unwrap();
+            assert!((got - cascade).abs() < 1e-12, "user {u}, placed {placed:?}: cascade {got} vs {cascade}");
+        }
+    }
+}
