@@ -250,6 +250,11 @@ mod tests {
         // scipy.stats.kendalltau([1,2,3,4,5],[3,4,1,2,5]).statistic = 0.2
         assert!((kendall_tau(&[1., 2., 3., 4., 5.], &[3., 4., 1., 2., 5.]) - 0.2).abs() < 1e-15);
         assert!(kendall_tau(&[1., 1.], &[1., 2.]).is_nan());
+        // scipy's documentation example, with ties in x alone and in both: statistic
+        // -0.47140452079103173; τ-b is symmetric, so swapping x and y moves the ties to y alone
+        let (x, y) = ([12., 2., 1., 12., 2.], [1., 4., 7., 1., 0.]);
+        assert!((kendall_tau(&x, &y) + 0.471_404_520_791_031_73).abs() < 1e-15);
+        assert!((kendall_tau(&y, &x) + 0.471_404_520_791_031_73).abs() < 1e-15);
     }
 
     #[test]
