@@ -5,7 +5,9 @@
 #   MUTANTS_SAMPLE=25 make mutants      about 25 mutants of each module group, spread evenly over its
 #                                       files (every k-th mutant, round robin): an unbiased sample
 #   MUTANTS_GROUPS="stats lab" make mutants   only these groups (estimators world stats lab lessons)
-#   MUTANTS_ITERATE=1 make mutants      rerun only what the last run did not catch (after adding tests)
+#   MUTANTS_RETEST=1 make mutants       rerun only the mutants the last run of each group missed (matched
+#                                       by file and description: their lines move as tests are added);
+#                                       results in target/mutants/<group>-retest/
 #   MUTANTS_FRONTEND=0 make mutants     skip the frontend mutations
 #
 # 1. cargo-mutants (installed on first use) mutates the core one group at a time. The working tree
@@ -52,11 +54,22 @@ for g in $GROUPS_WANTED; do
   else
     echo "==> $g"
   fi
-  iterate=()
-  [[ ${MUTANTS_ITERATE:-0} == 1 ]] && iterate=(--iterate)
+  filter=()
+  if [[ ${MUTANTS_RETEST:-0} == 1 ]]; then
+    last="$out/mutants.out/missed.txt"
+    [[ -s $last ]] || { echo "    $g: nothing missed last time"; continue; }
+    out="$ROOT/target/mutants/$g-retest"
+    mkdir -p "$out"
+    files=(); shard=()
+    for f in $(cut -d: -f1 "$last" | sort -u); do files+=(--file "$f"); done
+    # "src/x.rs:12:5: replace + with - in f" -> the regex ": replace \+ with - in f$"
+    while IFS= read -r d; do filter+=(--re ": $(printf '%s' "$d" | sed -E 's/[][\\.^$*+?(){}|]/\\&/g')\$"); done \
+      < <(sed -E 's/^[^:]+:[0-9]+:[0-9]+: //' "$last" | sort -u)
+    echo "    $g: retesting $(wc -l <"$last") missed mutants"
+  fi
   rc=0
   (cd "$TREE" && cargo mutants --in-place --no-shuffle --baseline skip --timeout 180 --build-timeout 600 \
-    "${files[@]}" "${shard[@]}" "${iterate[@]}" --output "$out" -- "${TESTS[@]}") >"$out/run.log" 2>&1 || rc=$?
+    "${files[@]}" "${shard[@]}" "${filter[@]}" --output "$out" -- "${TESTS[@]}") >"$out/run.log" 2>&1 || rc=$?
   # exit codes: 0 all caught, 2 some missed, 3 some timed out: all are results, not failures
   [[ $rc == 0 || $rc == 2 || $rc == 3 ]] || { echo "cargo mutants failed ($rc): $out/run.log"; tail -5 "$out/run.log"; exit "$rc"; }
   o="$out/mutants.out"
