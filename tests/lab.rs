@@ -194,3 +194,33 @@ fn cross_fitted_reward_models_keep_dr_unbiased_and_replicates_reproducible() {
     c.step(3).unwrap();
     assert_ne!(c.replicates()[0].estimates[0].value, a.replicates()[0].estimates[0].value);
 }
+
+#[test]
+fn the_summary_is_computed_from_the_replicates_as_defined() {
+    // each summary figure recomputed here from the replicates the lab reports
+    let mut lab = Lab::new(world(), scenario(vec![("replicates", Value::from(40.0)), ("nRounds", Value::from(500.0))])).unwrap();
+    lab.step(1000).unwrap();
+    let truth = lab.truth();
+    for (j, s) in lab.summary().iter().enumerate() {
+        let est: Vec<_> = lab.replicates().iter().map(|r| r.estimates[j]).collect();
+        let vals: Vec<f64> = est.iter().map(|e| e.value).filter(|v| v.is_finite()).collect();
+        let n = vals.len() as f64;
+        let mean = vals.iter().sum::<f64>() / n;
+        let sd = (vals.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)).sqrt();
+        let rmse = (vals.iter().map(|v| (v - truth) * (v - truth)).sum::<f64>() / n).sqrt();
+        let covered = est.iter().filter(|e| e.lower <= truth && truth <= e.upper).count() as f64;
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-3);
+        let label = &s.spec.label;
+        assert_eq!(s.failed, est.len() - vals.len(), "{label}");
+        assert!(close(s.mean, mean) && close(s.bias, mean - truth), "{label}: mean");
+        assert!(close(s.sd, sd) && close(s.mean_se, sd / n.sqrt()), "{label}: SD");
+        assert!(close(s.rmse, rmse), "{label}: RMSE {} vs {rmse}", s.rmse);
+        assert!(close(s.coverage, covered / est.len() as f64), "{label}: coverage {} vs {}", s.coverage, covered / 40.0);
+        let width = est.iter().map(|e| e.upper - e.lower).sum::<f64>() / est.len() as f64;
+        assert!(close(s.mean_width, width), "{label}: width");
+    }
+    // the check has teeth: some estimator's intervals miss the truth on some replicates, and
+    // some cover it (a coverage of 0 or 1 everywhere could not tell "and" from "or")
+    let cov: Vec<f64> = lab.summary().iter().map(|s| s.coverage).collect();
+    assert!(cov.iter().any(|&c| c < 1.0) && cov.iter().any(|&c| c > 0.0), "{cov:?}");
+}
