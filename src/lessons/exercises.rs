@@ -1581,11 +1581,21 @@ mod tests {
 
     #[test]
     fn exposure_target_is_first_reached_at_the_answer() {
+        let mut past_checked = 0;
         for seed in 1..4 {
             let p = gamma_problem(seed).unwrap();
             let i = p.frontier.iter().position(|f| f.0 == p.answer).unwrap();
             assert!(p.frontier[i].1 >= p.target && p.frontier[i - 1].1 < p.target);
+            // the feedback on a wrong step says which side of the target it is on
+            let below = exposure_target_check(seed, &Value::Number(p.frontier[i - 1].0)).unwrap();
+            assert!(!below.correct && below.message.contains("not yet"), "{}", below.message);
+            if let Some(&(g, s, _)) = p.frontier[i + 1..].iter().find(|f| f.1 >= p.target) {
+                let past = exposure_target_check(seed, &Value::Number(g)).unwrap();
+                assert!(!past.correct && past.message.contains("past the target"), "γ = {g} ({s}): {}", past.message);
+                past_checked += 1;
+            }
         }
+        assert!(past_checked > 0, "no seed had a step past the answer that still reaches the target");
     }
 
     #[test]
