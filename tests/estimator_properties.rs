@@ -526,6 +526,14 @@ fn weight_diagnostics_equal_their_definitions_on_unequal_weights() {
     let only0 = BanditData { action: vec![0; 5], ..data.clone() };
     let d = weight_diagnostics(kernel_by_name("ipw", None).unwrap(), &only0.view().unwrap()).unwrap();
     assert!((d.mass_on_unlogged_actions - 4.0 / 5.0).abs() < 1e-12, "{}", d.mass_on_unlogged_actions);
+    // with the logger's distribution: in round 2 it always takes action 0, where the target puts
+    // all its mass on action 1, so a fifth of the target's mass (averaged over rounds) is unsupported
+    let pscore = vec![0.5, 0.25, 1.0, 0.1, 0.5];
+    let pi_b = vec![0.5, 0.5, 0.75, 0.25, 1.0, 0.0, 0.9, 0.1, 0.5, 0.5];
+    let with_pi_b = BanditData { pscore, pi_b: Some(pi_b), ..data.clone() };
+    let d = weight_diagnostics(kernel_by_name("ipw", None).unwrap(), &with_pi_b.view().unwrap()).unwrap();
+    assert!((d.unsupported_mass.unwrap() - 0.2).abs() < 1e-12, "{:?}", d.unsupported_mass);
+    assert!(d.support_violation && d.warnings.iter().any(|w| w.contains("20.0% of its mass")), "{:?}", d.warnings);
     // the estimators whose weights are not a kernel's (MIPS, multi-logger) share the definitions
     let d = receval::estimators::diagnostics::from_weights(&raw);
     check(&raw, &d, "from_weights");
