@@ -8,7 +8,8 @@
 # Extra, for contributors: `make bench` runs the benchmarks (native, node, browser); `make fuzz`
 # fuzzes the JS API of pkg/ (FUZZ_CASES cases, default 100000, seed FUZZ_SEED; see tests/fuzz/run.mjs);
 # `make mutants` runs mutation testing of the core (cargo-mutants) and of the frontend (see
-# scripts/mutants.sh; hours for the whole core, MUTANTS_FILES=src/stats.rs for one file).
+# scripts/mutants.sh; days for the whole core: MUTANTS_SAMPLE=20 for an even sample of each group,
+# MUTANTS_GROUPS="stats lab" for some groups, MUTANTS_RETEST=1 to rerun the last misses).
 
 .PHONY: serve test bench fuzz mutants
 
