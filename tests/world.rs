@@ -772,12 +772,20 @@ fn a_score_named_by_a_string_is_the_documented_weights() {
 
 #[test]
 fn continuation_values_equal_enumeration_over_completions_for_a_mixture() {
-    use receval::world::{Examination, Policy};
-    // 5 items, rankings of 3; a mixture (softmax production + uniform bucket), so the
+    use receval::world::Policy;
+    // 5 items, rankings of 3; mixtures (softmax or greedy production + uniform bucket), so the
     // continuation weighs each component by how likely it was to place the prefix
     let (ni, len) = (5usize, 3usize);
     let w = world(WorldConfig { n_users: 4, n_items: ni, seed: 8, ..Default::default() });
-    let policy = Policy::compile(&w, &PolicySpec::with_random_bucket(softmax(2.0), 0.3)).unwrap();
+    let greedy = PolicySpec::Greedy { score: ScoreSpec::relevance() };
+    for production in [softmax(2.0), greedy] {
+        mixture_continuations_match(&Policy::compile(&w, &PolicySpec::with_random_bucket(production, 0.3)).unwrap(), ni, len);
+    }
+}
+
+/// [`continuation_values_equal_enumeration_over_completions_for_a_mixture`] for one policy.
+fn mixture_continuations_match(policy: &receval::world::Policy, ni: usize, len: usize) {
+    use receval::world::Examination;
     let value = [0.9, 0.1, 0.5, 0.3, 0.7];
     let exam = [1.0, 0.6, 0.35];
     let rel = [0.2, 0.5, 0.1, 0.4, 0.3];
@@ -804,9 +812,13 @@ fn continuation_values_equal_enumeration_over_completions_for_a_mixture() {
                 }
             }
             let got = policy.continuation_value(u, &placed, len, Examination::PositionBased(&exam), &value).unwrap();
-            assert!((got - pbm).abs() < 1e-12, "user {u}, placed {placed:?}: PBM {got} vs {pbm}");
+            assert!((got - pbm).abs() < 1e-12, "{:?}, user {u}, placed {placed:?}: PBM {got} vs {pbm}", policy.spec());
             let got = policy.continuation_value(u, &placed, len, Examination::Cascade(&rel), &value).unwrap();
-            assert!((got - cascade).abs() < 1e-12, "user {u}, placed {placed:?}: cascade {got} vs {cascade}");
+            assert!(
+                (got - cascade).abs() < 1e-12,
+                "{:?}, user {u}, placed {placed:?}: cascade {got} vs {cascade}",
+                policy.spec()
+            );
         }
     }
 }
