@@ -4,6 +4,9 @@
 #   make mutants                        every mutant of the core (~8,000: days on 2 cores)
 #   MUTANTS_SAMPLE=25 make mutants      about 25 mutants of each module group, spread evenly over its
 #                                       files (every k-th mutant, round robin): an unbiased sample
+#   MUTANTS_SAMPLE=20 MUTANTS_OFFSET=1 make mutants   a fresh sample: the next mutant after each of the
+#                                       first sample's (offset 0..k-1; tests written for one sample's
+#                                       misses say nothing about the next)
 #   MUTANTS_GROUPS="stats lab" make mutants   only these groups (estimators world stats lab lessons)
 #   MUTANTS_RETEST=1 make mutants       rerun only the mutants the last run of each group missed (matched
 #                                       by file and description: their lines move as tests are added);
@@ -49,7 +52,7 @@ for g in $GROUPS_WANTED; do
   if [[ -n ${MUTANTS_SAMPLE:-} ]]; then
     n=$(cd "$TREE" && cargo mutants --list "${files[@]}" | wc -l)
     k=$(( (n + MUTANTS_SAMPLE - 1) / MUTANTS_SAMPLE ))
-    (( k > 1 )) && shard=(--sharding round-robin --shard "0/$k")
+    (( k > 1 )) && shard=(--sharding round-robin --shard "$(( ${MUTANTS_OFFSET:-0} % k ))/$k")
     echo "==> $g: $n mutants, every ${k}th"
   else
     echo "==> $g"
