@@ -40,7 +40,9 @@ TESTS=(--lib --test obp_parity --test estimator_properties --test world --test l
 
 TREE="$ROOT/target/mutants/tree"
 mkdir -p "$TREE"
-# a private copy of the working tree (uncommitted edits included); its own target/ stays warm
+# a private copy of the working tree (uncommitted edits included); its own target/ stays warm, and
+# everything else is replaced, so a file deleted here does not linger there
+find "$TREE" -mindepth 1 -maxdepth 1 ! -name target -exec rm -rf {} +
 (cd "$ROOT" && git ls-files -co --exclude-standard -z) | tar -C "$ROOT" --null -T - -cf - | tar -C "$TREE" -xf -
 
 for g in $GROUPS_WANTED; do
@@ -49,26 +51,25 @@ for g in $GROUPS_WANTED; do
   files=()
   for f in $(cd "$TREE" && echo ${GROUP_FILES[$g]}); do files+=(--file "$f"); done
   shard=()
-  if [[ -n ${MUTANTS_SAMPLE:-} ]]; then
+  filter=()
+  if [[ ${MUTANTS_RETEST:-0} == 1 ]]; then
+    last="$out/mutants.out/missed.txt"
+    [[ -s $last ]] || { echo "==> $g: nothing missed last time"; continue; }
+    out="$ROOT/target/mutants/$g-retest"
+    mkdir -p "$out"
+    files=()
+    for f in $(cut -d: -f1 "$last" | sort -u); do files+=(--file "$f"); done
+    # "src/x.rs:12:5: replace + with - in f" -> the regex ": replace \+ with - in f$"
+    while IFS= read -r d; do filter+=(--re ": $(printf '%s' "$d" | sed -E 's/[][\\.^$*+?(){}|]/\\&/g')\$"); done \
+      < <(sed -E 's/^[^:]+:[0-9]+:[0-9]+: //' "$last" | sort -u)
+    echo "==> $g: retesting $(wc -l <"$last") missed mutants"
+  elif [[ -n ${MUTANTS_SAMPLE:-} ]]; then
     n=$(cd "$TREE" && cargo mutants --list "${files[@]}" | wc -l)
     k=$(( (n + MUTANTS_SAMPLE - 1) / MUTANTS_SAMPLE ))
     (( k > 1 )) && shard=(--sharding round-robin --shard "$(( ${MUTANTS_OFFSET:-0} % k ))/$k")
     echo "==> $g: $n mutants, every ${k}th"
   else
     echo "==> $g"
-  fi
-  filter=()
-  if [[ ${MUTANTS_RETEST:-0} == 1 ]]; then
-    last="$out/mutants.out/missed.txt"
-    [[ -s $last ]] || { echo "    $g: nothing missed last time"; continue; }
-    out="$ROOT/target/mutants/$g-retest"
-    mkdir -p "$out"
-    files=(); shard=()
-    for f in $(cut -d: -f1 "$last" | sort -u); do files+=(--file "$f"); done
-    # "src/x.rs:12:5: replace + with - in f" -> the regex ": replace \+ with - in f$"
-    while IFS= read -r d; do filter+=(--re ": $(printf '%s' "$d" | sed -E 's/[][\\.^$*+?(){}|]/\\&/g')\$"); done \
-      < <(sed -E 's/^[^:]+:[0-9]+:[0-9]+: //' "$last" | sort -u)
-    echo "    $g: retesting $(wc -l <"$last") missed mutants"
   fi
   rc=0
   (cd "$TREE" && cargo mutants --in-place --no-shuffle --baseline skip --timeout 180 --build-timeout 600 \
