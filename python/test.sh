@@ -5,6 +5,7 @@
 # rebuilds and reinstalls the wheel. Prints "ℹ pass N" / "ℹ fail N" lines like node --test.
 #
 #   python/test.sh                      # all of it
+#   python/test.sh --venv               # only create (or check) the venv
 #   SCREENSHOT=docs/screenshots/notebook-widget.png python/test.sh   # also save the README's picture
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,12 +14,11 @@ export PATH="$ROOT/node_modules/.bin:$PATH"
 VENV=${RECEVAL_WIDGET_VENV:-$ROOT/target/widget-venv}
 REQ=python/tests/requirements.txt
 
-if [[ ! -f www/pkg/receval_bg.wasm || ! -f www/vendor/plot.umd.min.js ]]; then
-  echo "python/test.sh: www/pkg or www/vendor is missing: run scripts/build.sh first" >&2
-  exit 1
-fi
-
-# the venv, remade when the requirements change
+# The venv, remade when the requirements change. `python/test.sh --venv` only prepares it (the test
+# command does that in the background while the Rust tests run: it mostly waits for PyPI).
+mkdir -p "$(dirname "$VENV")"
+exec 8>"$VENV.lock"
+flock 8
 if [[ ! -x $VENV/bin/python || ! -f $VENV/.requirements || -n $(cmp -s "$REQ" "$VENV/.requirements" || echo changed) ]]; then
   echo "==> Creating $VENV with $(tr '\n' ' ' < "$REQ" | sed 's/#[^ ]* //g')"
   rm -rf "$VENV"
@@ -28,6 +28,13 @@ if [[ ! -x $VENV/bin/python || ! -f $VENV/.requirements || -n $(cmp -s "$REQ" "$
   echo '{ "type": "commonjs" }' > "$VENV/package.json"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQ"
   cp "$REQ" "$VENV/.requirements"
+fi
+flock -u 8
+[[ ${1:-} == --venv ]] && exit 0
+
+if [[ ! -f www/pkg/receval_bg.wasm || ! -f www/vendor/plot.umd.min.js ]]; then
+  echo "python/test.sh: www/pkg or www/vendor is missing: run scripts/build.sh first" >&2
+  exit 1
 fi
 
 echo "==> Building and installing the wheel"

@@ -12,6 +12,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# The release build has a target directory of its own, so that the test command can build the
+# package while cargo test and wasm-pack test compile and run (cargo locks a target directory).
+export CARGO_TARGET_DIR="$ROOT/target/pkg-build"
 
 # One build at a time: two concurrent builds would interleave wasm-pack's output with the merge
 # step that renames it.

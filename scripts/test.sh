@@ -4,9 +4,11 @@
 #
 #   1. cargo fmt --check; cargo clippy --all-targets -D warnings; cargo test (unit, integration, doc)
 #   2. the Wasm test file tests/wasm.rs in node, then in headless Chromium (each must pass > 0 tests)
-#   3. the release package is built; its JS API is tested in node (tests/js/*.test.mjs)
+#   3. the release package (built in the background since step 1's clippy) has its JS API tested in
+#      node (tests/js/*.test.mjs)
 #   4. browser end-to-end tests of www/ with playwright-core in Debian's Chromium (tests/e2e/*.test.mjs)
-#   5. the notebook widget: python/ built into a wheel, installed with JupyterLab, driven in Chromium
+#   5. the notebook widget: python/ built into a wheel, installed with JupyterLab (whose venv is made
+#      in the background from the start), driven in Chromium
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -78,8 +80,19 @@ run_counted() {
   if [[ $require_some == 1 && $p -eq 0 ]]; then fail "$name: zero tests passed (were they skipped?)"; fi
 }
 
+# Two jobs run in the background while the Rust tests run, each waited for before its first use:
+# the notebook test's venv (mostly waiting for PyPI) and, once clippy passed, the release package
+# (its LTO link and wasm-opt use one core, which cargo test leaves idle much of the time).
+# (each in a process group of its own, so that a failing stage stops the whole job)
+setsid -w python/test.sh --venv >"$LOG/venv.log" 2>&1 &
+VENV_PID=$!
+BUILD_PID=
+trap 'for p in $VENV_PID $BUILD_PID; do kill -- -$p $p 2>/dev/null; done' EXIT
+
 check "cargo fmt --check" cargo fmt --all -- --check
 check "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets --quiet -- -D warnings
+setsid -w scripts/build.sh >"$LOG/build.log" 2>&1 &
+BUILD_PID=$!
 run_counted "cargo test (unit, integration, doc)" count_rust 1 cargo test --quiet
 
 run_counted "wasm tests in node (wasm-pack test --node)" count_rust 1 \
@@ -87,8 +100,11 @@ run_counted "wasm tests in node (wasm-pack test --node)" count_rust 1 \
 run_counted "wasm tests in headless Chromium" count_rust 1 \
   env WASM_BINDGEN_USE_BROWSER=1 wasm-pack --log-level warn test --headless --chrome -- --test wasm
 
-stage "build the release package and the site"
-scripts/build.sh || fail "scripts/build.sh"
+stage "build the release package and the site (started after clippy)"
+wait $BUILD_PID
+rc=$?
+cat "$LOG/build.log"
+[[ $rc -eq 0 ]] || fail "scripts/build.sh"
 
 run_counted "JS API tests in node (tests/js)" count_node 1 \
   node --test --test-reporter=spec tests/js/
@@ -96,6 +112,11 @@ run_counted "JS API fuzzing, short run (tests/fuzz; make fuzz for the long one)"
   node --test --test-reporter=spec tests/fuzz/
 run_counted "browser end-to-end tests (tests/e2e, Chromium)" count_node 1 \
   node --test --test-concurrency=2 --test-reporter=spec tests/e2e/
+stage "the notebook test's venv (started at the beginning)"
+wait $VENV_PID
+rc=$?
+cat "$LOG/venv.log"
+[[ $rc -eq 0 ]] || fail "python/test.sh --venv"
 run_counted "notebook widget (python/test.sh: wheel + JupyterLab from PyPI, Chromium)" count_node 1 python/test.sh
 
 summary

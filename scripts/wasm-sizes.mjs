@@ -3,7 +3,7 @@
 // build *before* wasm-bindgen and wasm-opt strip the names.
 //
 //   scripts/build.sh            (or: cargo build --release --lib --target wasm32-unknown-unknown)
-//   node scripts/wasm-sizes.mjs [target/wasm32-unknown-unknown/release/receval.wasm] [--top N] [--match REGEX]
+//   node scripts/wasm-sizes.mjs [target/pkg-build/wasm32-unknown-unknown/release/receval.wasm] [--top N] [--match REGEX]
 //
 // Sizes are before wasm-opt (which shrinks the whole module by about half), so compare groups with
 // each other, not with the shipped file. --match REGEX sums the functions whose demangled name matches
@@ -17,7 +17,7 @@ const opt = (name, fallback) => {
 };
 const top = Number(opt('--top', 25));
 const match = opt('--match', null);
-const file = args[0] ?? new URL('../target/wasm32-unknown-unknown/release/receval.wasm', import.meta.url).pathname;
+const file = args[0] ?? new URL('../target/pkg-build/wasm32-unknown-unknown/release/receval.wasm', import.meta.url).pathname;
 const buf = readFileSync(file);
 
 let p = 8; // after the magic number and version

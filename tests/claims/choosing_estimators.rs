@@ -6,9 +6,9 @@
 
 use super::common::{Lesson, OTHER_SEEDS, share};
 use receval::config::Value;
+use receval::lessons::LessonOutput;
 use receval::lessons::choosing_estimators::{LAMBDAS, Output};
 use receval::lessons::common::Spread;
-use receval::lessons::{self, LessonOutput};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -25,7 +25,7 @@ fn run(state: &Value) -> Arc<Output> {
     if let Some(o) = cache.lock().unwrap().get(&key) {
         return o.clone();
     }
-    let o = match lessons::run_to_end("choosing-estimators", state).unwrap() {
+    let o = match lesson().run(state) {
         LessonOutput::ChoosingEstimators(o) => Arc::new(o),
         other => panic!("not this lesson's output: {other:?}"),
     };

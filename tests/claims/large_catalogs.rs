@@ -8,9 +8,9 @@
 
 use super::common::{Lesson, OTHER_SEEDS, share};
 use receval::config::Value;
+use receval::lessons::LessonOutput;
 use receval::lessons::common::Spread;
 use receval::lessons::large_catalogs::{Output, SizeResult};
-use receval::lessons::{self, LessonOutput};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -28,7 +28,7 @@ fn run(state: &Value) -> Arc<Output> {
     if let Some(o) = cache.lock().unwrap().get(&key) {
         return o.clone();
     }
-    let o = match lessons::run_to_end("large-catalogs", state).unwrap() {
+    let o = match lesson().run(state) {
         LessonOutput::LargeCatalogs(o) => Arc::new(o),
         other => panic!("not this lesson's output: {other:?}"),
     };
