@@ -70,6 +70,31 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    // `--state '{"lenList":5}'` with LESSON=slug: RUNS runs (the first cold) of that lesson at its defaults with
+    // these changes, one line per run (for profiling one state: `perf record` on this binary)
+    if let Some(i) = std::env::args().position(|a| a == "--state") {
+        let slug = std::env::var("LESSON").expect("--state needs LESSON=<slug>");
+        let changes: serde_json::Value = serde_json::from_str(&std::env::args().nth(i + 1).expect("--state JSON")).unwrap();
+        let Value::Object(mut state) = defaults(&slug) else { unreachable!() };
+        for (k, v) in changes.as_object().expect("--state takes a JSON object") {
+            state.iter_mut().find(|(key, _)| key == k).unwrap_or_else(|| panic!("{slug}: no control {k}")).1 = value(v);
+        }
+        let (state, files) = (Value::Object(state), data(&slug));
+        for _ in 0..std::env::var("RUNS").map_or(1, |r| r.parse().unwrap()) {
+            let t = Instant::now();
+            let mut run = lessons::start_with_data(&slug, &state, &files).unwrap();
+            let mut first = None;
+            while run.step().unwrap().is_some() {
+                first.get_or_insert(t.elapsed().as_secs_f64() * 1e3);
+            }
+            println!(
+                "{{\"name\":\"lesson {slug} {changes}\",\"first_ms\":{:.1},\"full_ms\":{:.1}}}",
+                first.unwrap(),
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        return;
+    }
     // `--presets`: one cold run of every preset of every lesson (what a click on it waits for)
     if std::env::args().any(|a| a == "--presets") {
         let only = std::env::var("LESSON").ok();

@@ -15,6 +15,7 @@ use crate::config::{Obj, Value};
 use crate::error::{Error, Result};
 use crate::estimators::{PreparedSlateEstimate, SlateEstimator, SlateFeedbackParts};
 use crate::math;
+use crate::rng::MixHash;
 use crate::world::{
     CollectOptions, Examination, Log, Policy, PolicySpec, PositionBias, ScoreSpec, SlateTargetFeedback, World, WorldConfig,
 };
@@ -539,12 +540,12 @@ impl Slates {
 /// ranking).
 struct TargetSide {
     policy: Policy,
-    marginals: HashMap<u32, Vec<f64>>,
+    marginals: HashMap<u32, Vec<f64>, MixHash>,
     /// Expected clicks of the slots below the placed items, by user and placed items (packed:
     /// see `cumulative`).
-    continuations: HashMap<u64, f64>,
+    continuations: HashMap<u64, f64, MixHash>,
     /// Each user's click probabilities (the expected reward of an examined item).
-    rel: HashMap<u32, Vec<f64>>,
+    rel: HashMap<u32, Vec<f64>, MixHash>,
 }
 
 impl TargetSide {
@@ -552,7 +553,7 @@ impl TargetSide {
         if !matches!(policy.spec(), PolicySpec::Softmax { .. }) {
             return Err(Error::unsupported("target", "the lesson's new policy is a softmax (Plackett–Luce) ranking"));
         }
-        Ok(TargetSide { policy, marginals: HashMap::new(), continuations: HashMap::new(), rel: HashMap::new() })
+        Ok(TargetSide { policy, marginals: HashMap::default(), continuations: HashMap::default(), rel: HashMap::default() })
     }
 
     /// Cascade-DR's q̂ₖ(a) for slot k of a logged ranking: the exact expected clicks from slot k to

@@ -335,7 +335,7 @@ impl Log {
             log.rating = recs.iter().map(|r| r.rating).collect();
             log.signals = (0..8).map(|j| recs.iter().map(|r| r.signals[j]).collect()).collect();
         } else {
-            let mut marg_cache: HashMap<usize, Vec<f64>> = HashMap::new();
+            let mut marg_cache: HashMap<usize, Vec<f64>, crate::rng::MixHash> = HashMap::default();
             for round in 0..opts.n_rounds {
                 let u = w.draw_user(&mut rng);
                 let intent = rng.bernoulli(w.user_sampling()[u]) as usize;

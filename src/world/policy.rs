@@ -27,7 +27,8 @@ use super::online::OnlineSpec;
 use crate::config::{Obj, Value};
 use crate::error::{Error, Result};
 use crate::rng::{AliasTable, Rng, derive_seed};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Where a policy's scores come from: a weighted blend of standardized components.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -332,7 +333,16 @@ pub struct Policy {
     component_tables: Vec<(f64, Arc<Vec<f64>>)>,
     /// Alias tables of the components, built on first use and shared by clones.
     alias: Arc<OnceLock<Vec<AliasTable>>>,
+    /// Item-position marginals already computed, by (user, list length), shared by clones (a
+    /// lesson collects many logs with one policy); at most [`MARGINALS_CACHED`] numbers.
+    marginals: Arc<Mutex<MarginalsCache>>,
 }
+
+/// Item-position marginals by (user, list length), and how many numbers they hold.
+type MarginalsCache = (HashMap<(usize, usize), Arc<Vec<f64>>, crate::rng::MixHash>, usize);
+
+/// The most numbers a policy keeps in its marginals cache (8 MB).
+const MARGINALS_CACHED: usize = 1 << 20;
 
 /// Largest number of prefixes enumerated for exact item-position marginals of one user.
 pub const ENUMERATION_LIMIT: f64 = 2.0e6;
@@ -347,7 +357,15 @@ impl Policy {
             Node::Mixture(parts) => parts.iter().map(|(w, n)| (*w, Arc::new(node_table(n, nu, ni)))).collect(),
             _ => vec![(1.0, table.clone())],
         };
-        Ok(Policy { spec: spec.clone(), node, n_items: ni, table, component_tables, alias: Arc::new(OnceLock::new()) })
+        Ok(Policy {
+            spec: spec.clone(),
+            node,
+            n_items: ni,
+            table,
+            component_tables,
+            alias: Arc::new(OnceLock::new()),
+            marginals: Arc::default(),
+        })
     }
 
     /// Parse and compile.
@@ -392,6 +410,7 @@ impl Policy {
             component_tables: vec![(1.0, table.clone())],
             table,
             alias: Arc::new(OnceLock::new()),
+            marginals: Arc::default(),
         })
     }
 
@@ -441,7 +460,17 @@ impl Policy {
     /// Exact item-position marginals P(item a at position k | u), flat n_items × len.
     pub fn marginals(&self, u: usize, len: usize) -> Result<Vec<f64>> {
         self.check_len(len)?;
-        marginals_node(&self.node, u, len, self.n_items)
+        // (a poisoned lock only means another thread panicked while inserting: the map is whole)
+        if let Some(m) = self.marginals.lock().unwrap_or_else(|e| e.into_inner()).0.get(&(u, len)) {
+            return Ok(m.to_vec());
+        }
+        let m = marginals_node(&self.node, u, len, self.n_items)?;
+        let mut cache = self.marginals.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.1 + m.len() <= MARGINALS_CACHED {
+            cache.1 += m.len();
+            cache.0.insert((u, len), Arc::new(m.clone()));
+        }
+        Ok(m)
     }
 
     /// Probability of each item at position k given the items above it (the conditional that
@@ -728,24 +757,51 @@ fn pl_log_weights(node: &Node, u: usize, ni: usize) -> Option<Vec<f64>> {
     }
 }
 
-/// The items not yet placed (`placed(a)` false), as (m, s): their largest log-weight m and
-/// Σ exp(lₐ − m) over them, so that the next pick is a with probability exp(lₐ − m) / s. Summed
-/// directly, in item order: subtracting the placed weights from a total instead cancels
-/// catastrophically when one weight dominates (at β = 30 the error was ~1e-3; at β = 40 the
-/// remainder came out exactly 0, so rankings the sampler drew got probability 0).
-#[inline]
-fn remaining(l: &[f64], placed: impl Fn(usize) -> bool) -> (f64, f64) {
-    let m = l.iter().enumerate().filter(|&(a, _)| !placed(a)).map(|(_, &x)| x).fold(f64::NEG_INFINITY, f64::max);
-    if m == f64::NEG_INFINITY {
-        return (m, 0.0);
-    }
-    (m, l.iter().enumerate().filter(|&(a, _)| !placed(a)).map(|(_, &x)| crate::math::exp(x - m)).sum())
+/// A Plackett–Luce ranking's weights relative to the largest still in play, for the picks of
+/// rankings of up to `len` items: with fewer than `len` items placed, the largest log-weight m
+/// still in play is that of one of the `len` items with the largest log-weights, so the weights
+/// exp(lₐ − m) come from `len` rows computed once (exp(lₐ − l_b) for each of those b) instead of
+/// one exponential per item and pick. The values are the same bits as computing exp(lₐ − m) at
+/// each pick: m *is* l_b.
+struct PlWeights<'a> {
+    l: &'a [f64],
+    /// The `len` items with the largest log-weights, largest first (ties by index).
+    top: Vec<usize>,
+    /// rows[i][a] = exp(lₐ − l_top[i]).
+    rows: Vec<Vec<f64>>,
 }
 
-/// exp(lₐ − m): item a's weight relative to the largest still in play.
-#[inline]
-fn rel_weight(l: &[f64], a: usize, m: f64) -> f64 {
-    crate::math::exp(l[a] - m)
+impl<'a> PlWeights<'a> {
+    fn new(l: &'a [f64], len: usize) -> PlWeights<'a> {
+        let mut top = crate::stats::order_desc(l);
+        top.truncate(len.min(l.len()));
+        let rows = top.iter().map(|&b| l.iter().map(|&x| crate::math::exp(x - l[b])).collect()).collect();
+        PlWeights { l, top, rows }
+    }
+
+    /// The items not yet placed (`placed(a)` false), as (w, s): each item's weight relative to the
+    /// largest still in play, wₐ = exp(lₐ − m), and their sum s = Σ wₐ over the items not placed,
+    /// so that the next pick is a with probability wₐ / s (w is empty and s = 0 when no item with
+    /// a positive weight is left). Summed directly, in item order: subtracting the placed weights
+    /// from a total instead cancels catastrophically when one weight dominates (at β = 30 the
+    /// error was ~1e-3; at β = 40 the remainder came out exactly 0, so rankings the sampler drew
+    /// got probability 0).
+    fn remaining(&self, placed: impl Fn(usize) -> bool) -> (std::borrow::Cow<'_, [f64]>, f64) {
+        let l = self.l;
+        let (w, m) = match self.top.iter().position(|&b| !placed(b)) {
+            Some(i) => (std::borrow::Cow::Borrowed(self.rows[i].as_slice()), l[self.top[i]]),
+            // more items placed than the rows cover: compute the row at this pick
+            None => {
+                let m = l.iter().enumerate().filter(|&(a, _)| !placed(a)).map(|(_, &x)| x).fold(f64::NEG_INFINITY, f64::max);
+                (std::borrow::Cow::Owned(l.iter().map(|&x| crate::math::exp(x - m)).collect()), m)
+            }
+        };
+        if m == f64::NEG_INFINITY {
+            return (std::borrow::Cow::Borrowed(&[]), 0.0);
+        }
+        let s = w.iter().enumerate().filter(|&(a, _)| !placed(a)).map(|(_, &x)| x).sum();
+        (w, s)
+    }
 }
 
 fn sample_node(node: &Node, u: usize, len: usize, ni: usize, rng: &mut Rng) -> Result<Vec<usize>> {
@@ -775,14 +831,15 @@ fn sample_node(node: &Node, u: usize, len: usize, ni: usize, rng: &mut Rng) -> R
         }
         pl => {
             let l = pl_log_weights(pl, u, ni).unwrap_or_default();
+            let pw = PlWeights::new(&l, len);
             let mut placed = vec![false; ni];
             let mut out = Vec::with_capacity(len);
             for _ in 0..len {
-                let (m, total) = remaining(&l, |a| placed[a]);
+                let (w, total) = pw.remaining(|a| placed[a]);
                 let mut x = rng.uniform() * total;
                 let (mut pick, mut last) = (None, None);
-                for a in (0..ni).filter(|&a| !placed[a]) {
-                    let v = rel_weight(&l, a, m);
+                for a in (0..ni).filter(|&a| !placed[a] && total > 0.0) {
+                    let v = w[a];
                     if v > 0.0 {
                         last = Some(a);
                         if x < v {
@@ -846,10 +903,11 @@ fn prefix_node(node: &Node, u: usize, slate: &[usize], ni: usize) -> Vec<f64> {
         }
         pl => {
             let l = pl_log_weights(pl, u, ni).unwrap_or_default();
+            let pw = PlWeights::new(&l, len);
             let mut p = 1.0;
             for k in 0..len {
-                let (m, rest) = remaining(&l, |a| slate[..k].contains(&a));
-                p *= if rest > 0.0 { rel_weight(&l, slate[k], m) / rest } else { 0.0 };
+                let (w, rest) = pw.remaining(|a| slate[..k].contains(&a));
+                p *= if rest > 0.0 { w[slate[k]] / rest } else { 0.0 };
                 out[k] = p;
             }
         }
@@ -908,20 +966,21 @@ fn pl_marginals(l: &[f64], len: usize) -> Result<Vec<f64>> {
     if sets < orderings {
         // Dynamic programming over the *set* of items placed so far: the probability of the
         // next pick depends only on that set, not on its order.
-        for (k, layer) in pl_layers(l, len).iter().enumerate() {
+        let pw = PlWeights::new(l, len);
+        for (k, layer) in pl_layers(&pw, len).iter().enumerate() {
             for &(set, p) in layer {
-                let (m, rest) = remaining(l, |a| set >> a & 1 == 1);
+                let (w, rest) = pw.remaining(|a| set >> a & 1 == 1);
                 if rest <= 0.0 {
                     continue;
                 }
                 for a in (0..ni).filter(|&a| set >> a & 1 == 0) {
-                    out[a * len + k] += p * rel_weight(l, a, m) / rest;
+                    out[a * len + k] += p * w[a] / rest;
                 }
             }
         }
     } else {
         let mut used = vec![false; ni];
-        pl_enumerate(l, 1.0, 0, len, &mut used, &mut out);
+        pl_enumerate(&PlWeights::new(l, len), 1.0, 0, len, &mut used, &mut out);
     }
     Ok(out)
 }
@@ -940,18 +999,19 @@ fn pl_work(n: usize, len: usize) -> (f64, f64) {
 }
 
 /// The probability that the first k picks of a Plackett–Luce ranking are exactly the set S, for
-/// k = 0..len−1: layer k lists (S as a bitmask, P(S)), from log-weights `l`. Requires ≤ 128 items.
-fn pl_layers(l: &[f64], len: usize) -> Vec<Vec<(u128, f64)>> {
+/// k = 0..len−1: layer k lists (S as a bitmask, P(S)), from the ranking's weights. Requires ≤ 128
+/// items.
+fn pl_layers(pw: &PlWeights, len: usize) -> Vec<Vec<(u128, f64)>> {
     let mut layers = vec![vec![(0u128, 1.0)]];
     for _ in 1..len {
-        let mut next: std::collections::HashMap<u128, f64> = std::collections::HashMap::new();
+        let mut next: std::collections::HashMap<u128, f64, crate::rng::MixHash> = std::collections::HashMap::default();
         for &(set, p) in layers.last().map(|x| x.as_slice()).unwrap_or(&[]) {
-            let (m, rest) = remaining(l, |a| set >> a & 1 == 1);
+            let (w, rest) = pw.remaining(|a| set >> a & 1 == 1);
             if rest <= 0.0 {
                 continue;
             }
-            for a in (0..l.len()).filter(|&a| set >> a & 1 == 0) {
-                let q = rel_weight(l, a, m);
+            for a in (0..pw.l.len()).filter(|&a| set >> a & 1 == 0) {
+                let q = w[a];
                 if q > 0.0 {
                     *next.entry(set | 1 << a).or_insert(0.0) += p * q / rest;
                 }
@@ -969,15 +1029,16 @@ fn pl_layers(l: &[f64], len: usize) -> Vec<Vec<(u128, f64)>> {
 /// after the first click (probability relⱼ). Exact, by the same dynamic programming over sets.
 pub(crate) fn pl_cascade_value(l: &[f64], len: usize, rel: &[f64], value: &[f64]) -> f64 {
     let mut v = 0.0;
-    for layer in pl_layers(l, len) {
+    let pw = PlWeights::new(l, len);
+    for layer in pl_layers(&pw, len) {
         for (set, p) in layer {
-            let (m, rest) = remaining(l, |a| set >> a & 1 == 1);
+            let (w, rest) = pw.remaining(|a| set >> a & 1 == 1);
             if rest <= 0.0 {
                 continue;
             }
             let reach: f64 = (0..l.len()).filter(|&j| set >> j & 1 == 1).map(|j| 1.0 - rel[j]).product();
             for a in (0..l.len()).filter(|&a| set >> a & 1 == 0) {
-                v += p * rel_weight(l, a, m) / rest * reach * value[a];
+                v += p * w[a] / rest * reach * value[a];
             }
         }
     }
@@ -1023,13 +1084,13 @@ fn cascade_node(node: &Node, u: usize, len: usize, ni: usize, rel: &[f64], value
 
 /// Depth-first enumeration of Plackett–Luce prefixes: at `depth` with prefix probability `p`, add
 /// each next item's probability to its marginal and recurse.
-fn pl_enumerate(l: &[f64], p: f64, depth: usize, len: usize, used: &mut [bool], out: &mut [f64]) {
-    let (m, rest) = remaining(l, |a| used[a]);
+fn pl_enumerate(pw: &PlWeights, p: f64, depth: usize, len: usize, used: &mut [bool], out: &mut [f64]) {
+    let (w, rest) = pw.remaining(|a| used[a]);
     if p == 0.0 || rest <= 0.0 {
         return;
     }
-    for a in 0..l.len() {
-        let wa = if used[a] { 0.0 } else { rel_weight(l, a, m) };
+    for a in 0..pw.l.len() {
+        let wa = if used[a] { 0.0 } else { w[a] };
         if wa == 0.0 {
             continue;
         }
@@ -1037,7 +1098,7 @@ fn pl_enumerate(l: &[f64], p: f64, depth: usize, len: usize, used: &mut [bool], 
         out[a * len + depth] += q;
         if depth + 1 < len {
             used[a] = true;
-            pl_enumerate(l, q, depth + 1, len, used, out);
+            pl_enumerate(pw, q, depth + 1, len, used, out);
             used[a] = false;
         }
     }
