@@ -4,8 +4,8 @@
 #
 #   1. cargo fmt --check; cargo clippy --all-targets -D warnings; cargo test (unit, integration, doc)
 #   2. the Wasm test file tests/wasm.rs in node, then in headless Chromium (each must pass > 0 tests)
-#   3. the release package (built in the background since step 1's clippy) has its JS API tested in
-#      node (tests/js/*.test.mjs)
+#   3. the release package (built in the background from the start) has its JS API tested in node
+#      (tests/js/*.test.mjs)
 #   4. browser end-to-end tests of www/ with playwright-core in Debian's Chromium (tests/e2e/*.test.mjs)
 #   5. the notebook widget: python/ built into a wheel, installed with JupyterLab (whose venv is made
 #      in the background from the start), driven in Chromium
@@ -80,19 +80,31 @@ run_counted() {
   if [[ $require_some == 1 && $p -eq 0 ]]; then fail "$name: zero tests passed (were they skipped?)"; fi
 }
 
-# Two jobs run in the background while the Rust tests run, each waited for before its first use:
-# the notebook test's venv (mostly waiting for PyPI) and, once clippy passed, the release package
-# (its LTO link and wasm-opt use one core, which cargo test leaves idle much of the time).
-# (each in a process group of its own, so that a failing stage stops the whole job)
-setsid -w python/test.sh --venv >"$LOG/venv.log" 2>&1 &
-VENV_PID=$!
-BUILD_PID=
-trap 'for p in $VENV_PID $BUILD_PID; do kill -- -$p $p 2>/dev/null; done' EXIT
+# On 2 cores, much of a build is one rustc or one linker at a time: the stages below overlap what
+# does not depend on each other, each job in a process group of its own (so that a failing stage
+# stops them all) and waited for before its result is used:
+# - the notebook test's venv (mostly waiting for PyPI), from the start;
+# - the release package (scripts/build.sh, in target/pkg-build), from the start;
+# - the compilation of the native tests, from the start, while clippy checks in target/clippy
+#   (cargo locks a target directory, so each job has its own).
+bg() {
+  local log=$1; shift
+  setsid -w "$@" >"$log" 2>&1 &
+  JOBS+=" $!"
+  LAST_JOB=$!
+}
+JOBS=
+trap 'for p in $JOBS; do kill -- -$p $p 2>/dev/null; done' EXIT
 
 check "cargo fmt --check" cargo fmt --all -- --check
-check "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets --quiet -- -D warnings
-setsid -w scripts/build.sh >"$LOG/build.log" 2>&1 &
-BUILD_PID=$!
+bg "$LOG/venv.log" python/test.sh --venv
+VENV_PID=$LAST_JOB
+bg "$LOG/build.log" scripts/build.sh
+BUILD_PID=$LAST_JOB
+bg "$LOG/test-build.log" cargo test --quiet --no-run
+TEST_BUILD_PID=$LAST_JOB
+check "cargo clippy --all-targets -- -D warnings" env CARGO_TARGET_DIR="$ROOT/target/clippy" cargo clippy --all-targets --quiet -- -D warnings
+wait $TEST_BUILD_PID || true  # a compile error shows again, in full, in the next stage
 run_counted "cargo test (unit, integration, doc)" count_rust 1 cargo test --quiet
 
 run_counted "wasm tests in node (wasm-pack test --node)" count_rust 1 \
@@ -100,14 +112,14 @@ run_counted "wasm tests in node (wasm-pack test --node)" count_rust 1 \
 run_counted "wasm tests in headless Chromium" count_rust 1 \
   env WASM_BINDGEN_USE_BROWSER=1 wasm-pack --log-level warn test --headless --chrome -- --test wasm
 
-stage "build the release package and the site (started after clippy)"
+stage "build the release package and the site (started at the beginning)"
 wait $BUILD_PID
 rc=$?
 cat "$LOG/build.log"
 [[ $rc -eq 0 ]] || fail "scripts/build.sh"
 
 run_counted "JS API tests in node (tests/js)" count_node 1 \
-  node --test --test-reporter=spec tests/js/
+  node --test --test-concurrency=2 --test-reporter=spec tests/js/
 run_counted "JS API fuzzing, short run (tests/fuzz; make fuzz for the long one)" count_node 1 \
   node --test --test-reporter=spec tests/fuzz/
 run_counted "browser end-to-end tests (tests/e2e, Chromium)" count_node 1 \
