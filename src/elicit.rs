@@ -76,6 +76,9 @@ pub struct Elicitation {
     asked: usize,
     popular_order: Vec<usize>,
     rng: Rng,
+    /// The adaptive strategy's [`Elicitation::exp_table`] of every particle, built at its first
+    /// question and kept: it depends only on the particles, which never move.
+    exp_table: Option<Vec<f64>>,
 }
 
 /// Every subset of `k` elements of `0..n`, in lexicographic order.
@@ -123,7 +126,16 @@ impl Elicitation {
             }
         }
         let popular_order = crate::stats::order_desc(&pop);
-        Ok(Elicitation { config, n_topics: t, particles, log_weights: vec![0.0; config.particles], asked: 0, popular_order, rng })
+        Ok(Elicitation {
+            config,
+            n_topics: t,
+            particles,
+            log_weights: vec![0.0; config.particles],
+            asked: 0,
+            popular_order,
+            rng,
+            exp_table: None,
+        })
     }
 
     /// Questions answered so far.
@@ -279,7 +291,9 @@ impl Elicitation {
             Strategy::Popular => (0..m).map(|k| self.popular_order[(self.asked * m + k) % t]).collect(),
             Strategy::Adaptive => {
                 let (w, fav) = (self.weights(), self.favourites());
-                let table = self.exp_table(&w);
+                // every particle's cells (one whose weight is 0 now may not be later, after the
+                // largest weight fell): the cells are the same bits whoever computes them
+                let table = self.exp_table.take().unwrap_or_else(|| self.exp_table(&vec![1.0; self.config.particles]));
                 let mut best = (f64::NEG_INFINITY, Vec::new());
                 for q in subsets(t, m) {
                     let g = self.favourite_gain_from(&q, &w, &fav, Some(&table));
@@ -287,6 +301,7 @@ impl Elicitation {
                         best = (g, q);
                     }
                 }
+                self.exp_table = Some(table);
                 best.1
             }
         }
