@@ -66,6 +66,17 @@ fn data(slug: &str) -> Data {
     d
 }
 
+/// One run of a lesson to its end: (ms to the first output, ms to the end).
+fn timed_run(slug: &str, state: &Value, files: &Data) -> (f64, f64) {
+    let t = Instant::now();
+    let mut run = lessons::start_with_data(slug, state, files).unwrap();
+    let mut first = None;
+    while run.step().unwrap().is_some() {
+        first.get_or_insert(t.elapsed().as_secs_f64() * 1e3);
+    }
+    (first.unwrap(), t.elapsed().as_secs_f64() * 1e3)
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -81,17 +92,8 @@ fn main() {
         }
         let (state, files) = (Value::Object(state), data(&slug));
         for _ in 0..std::env::var("RUNS").map_or(1, |r| r.parse().unwrap()) {
-            let t = Instant::now();
-            let mut run = lessons::start_with_data(&slug, &state, &files).unwrap();
-            let mut first = None;
-            while run.step().unwrap().is_some() {
-                first.get_or_insert(t.elapsed().as_secs_f64() * 1e3);
-            }
-            println!(
-                "{{\"name\":\"lesson {slug} {changes}\",\"first_ms\":{:.1},\"full_ms\":{:.1}}}",
-                first.unwrap(),
-                t.elapsed().as_secs_f64() * 1e3
-            );
+            let (first, full) = timed_run(&slug, &state, &files);
+            println!("{{\"name\":\"lesson {slug} {changes}\",\"first_ms\":{first:.1},\"full_ms\":{full:.1}}}");
         }
         return;
     }
@@ -101,17 +103,8 @@ fn main() {
         for slug in lessons::SLUGS.iter().filter(|s| only.as_deref().is_none_or(|o| o == **s)) {
             let files = data(slug);
             for (id, state) in states(slug) {
-                let t = Instant::now();
-                let mut run = lessons::start_with_data(slug, &state, &files).unwrap();
-                let mut first = None;
-                while run.step().unwrap().is_some() {
-                    first.get_or_insert(t.elapsed().as_secs_f64() * 1e3);
-                }
-                println!(
-                    "{{\"name\":\"lesson {slug} preset {id}\",\"first_ms\":{:.1},\"full_ms\":{:.1}}}",
-                    first.unwrap(),
-                    t.elapsed().as_secs_f64() * 1e3
-                );
+                let (first, full) = timed_run(slug, &state, &files);
+                println!("{{\"name\":\"lesson {slug} preset {id}\",\"first_ms\":{first:.1},\"full_ms\":{full:.1}}}");
             }
         }
         return;
@@ -123,14 +116,9 @@ fn main() {
         for _ in 0..3 {
             // the first run is cold (the lesson's caches empty, as on a page's first load); the
             // best of the three is what a repeated visit of the same state costs
-            let t = Instant::now();
-            let mut run = lessons::start_with_data(slug, &state, &files).unwrap();
-            let mut first = None;
-            while run.step().unwrap().is_some() {
-                first.get_or_insert(t.elapsed().as_secs_f64() * 1e3);
-            }
-            firsts.push(first.unwrap());
-            fulls.push(t.elapsed().as_secs_f64() * 1e3);
+            let (first, full) = timed_run(slug, &state, &files);
+            firsts.push(first);
+            fulls.push(full);
         }
         let min = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
         println!(

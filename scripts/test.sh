@@ -80,13 +80,10 @@ run_counted() {
   if [[ $require_some == 1 && $p -eq 0 ]]; then fail "$name: zero tests passed (were they skipped?)"; fi
 }
 
-# On 2 cores, much of a build is one rustc or one linker at a time: the stages below overlap what
-# does not depend on each other, each job in a process group of its own (so that a failing stage
-# stops them all) and waited for before its result is used:
-# - the notebook test's venv (mostly waiting for PyPI), from the start;
-# - the release package (scripts/build.sh, in target/pkg-build), from the start;
-# - the compilation of the native tests, from the start, while clippy checks in target/clippy
-#   (cargo locks a target directory, so each job has its own).
+# Two jobs run in the background from the start, each in a process group of its own (so that a
+# failing stage stops them) and waited for before its first use: the notebook test's venv (mostly
+# waiting for PyPI) and the release package (scripts/build.sh, in target/pkg-build: cargo locks a
+# target directory). Its LTO link and wasm-opt are hidden behind the Rust stages.
 bg() {
   local log=$1; shift
   setsid -w "$@" >"$log" 2>&1 &
@@ -101,10 +98,7 @@ bg "$LOG/venv.log" python/test.sh --venv
 VENV_PID=$LAST_JOB
 bg "$LOG/build.log" scripts/build.sh
 BUILD_PID=$LAST_JOB
-bg "$LOG/test-build.log" cargo test --quiet --no-run
-TEST_BUILD_PID=$LAST_JOB
-check "cargo clippy --all-targets -- -D warnings" env CARGO_TARGET_DIR="$ROOT/target/clippy" cargo clippy --all-targets --quiet -- -D warnings
-wait $TEST_BUILD_PID || true  # a compile error shows again, in full, in the next stage
+check "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets --quiet -- -D warnings
 run_counted "cargo test (unit, integration, doc)" count_rust 1 cargo test --quiet
 
 run_counted "wasm tests in node (wasm-pack test --node)" count_rust 1 \

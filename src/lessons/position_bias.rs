@@ -531,8 +531,9 @@ impl Slates {
 /// The new policy's side of the slate estimators' input: what the core's
 /// [`world::slate_feedback`](crate::world::slate_feedback) computes — Cascade-DR's reward model
 /// included, the exact expected clicks from slot k to the end of the list — with three shortcuts
-/// that make it several times faster here: the item-position marginals and the continuation
-/// values are kept for the whole run (not recomputed for every chunk of every log), and the
+/// that make it several times faster here: the item-position marginals (kept by the policy) and
+/// the continuation values are kept for the whole run (not recomputed for every chunk of every
+/// log), and the
 /// chance of each item at slot k given the items above — and so the chance of each ranking and
 /// of its prefixes — comes from the Plackett–Luce identity P(a next | above) = π(a) / Σ_{b not
 /// above} π(b), with π the policy's single-item probabilities (the core recomputes the
@@ -540,7 +541,6 @@ impl Slates {
 /// ranking).
 struct TargetSide {
     policy: Policy,
-    marginals: HashMap<u32, Vec<f64>, MixHash>,
     /// Expected clicks of the slots below the placed items, by user and placed items (packed:
     /// see `cumulative`).
     continuations: HashMap<u64, f64, MixHash>,
@@ -553,7 +553,7 @@ impl TargetSide {
         if !matches!(policy.spec(), PolicySpec::Softmax { .. }) {
             return Err(Error::unsupported("target", "the lesson's new policy is a softmax (Plackett–Luce) ranking"));
         }
-        Ok(TargetSide { policy, marginals: HashMap::default(), continuations: HashMap::default(), rel: HashMap::default() })
+        Ok(TargetSide { policy, continuations: HashMap::default(), rel: HashMap::default() })
     }
 
     /// Cascade-DR's q̂ₖ(a) for slot k of a logged ranking: the exact expected clicks from slot k to
@@ -611,11 +611,8 @@ impl TargetSide {
             let rows = s * l..(s + 1) * l;
             let u = log.user[s * l];
             let slate: Vec<usize> = rows.clone().map(|r| log.action[r] as usize).collect();
-            if let std::collections::hash_map::Entry::Vacant(e) = self.marginals.entry(u) {
-                e.insert(self.policy.marginals(u as usize, l)?);
-            }
-            let m = &self.marginals[&u];
-            let (m, p) = (m.clone(), self.policy.probs(u as usize).to_vec());
+            // (the policy keeps each user's marginals once computed)
+            let (m, p) = (self.policy.marginals(u as usize, l)?, self.policy.probs(u as usize).to_vec());
             left.iter_mut().for_each(|x| *x = true);
             let mut reach = 1.0;
             // the chance of the ranking down to each slot, pick by pick (the same identity)

@@ -254,7 +254,8 @@ export function startLesson(def) {
       // the same state as the last finished run, with nothing running: the core is deterministic,
       // so that run's output is the answer (a learner checking a prediction again waits for nothing)
       const idle = !pendingFrame && root.getAttribute('aria-busy') !== 'true';
-      if (idle && lastDone && serialize(next, registry) === serialize(lastDone.state, registry) && serialize(next, registry) === serialize(state, registry)) {
+      const key = serialize(next, registry);
+      if (idle && lastDone && key === serialize(lastDone.state, registry) && key === serialize(state, registry)) {
         return Promise.resolve(lastDone);
       }
       state = next;
