@@ -314,6 +314,7 @@ impl Lab {
         };
         let mut estimates = Vec::with_capacity(s.estimators.len());
         let mut terms: Vec<RoundTerms> = Vec::with_capacity(n);
+        let mut plain: Vec<f64> = Vec::new();
         for (e, kernel) in s.estimators.iter().zip(&self.kernels) {
             let rows = Rows {
                 n,
@@ -329,28 +330,39 @@ impl Lab {
                 q_row: &q_row,
                 dm_row: &dm_row,
             };
+            let norm = kernel.map(|k| k.normalizer()).unwrap_or(crate::estimators::standard::EmptyNormalizer::NotNormalized);
+            // An unnormalized estimator's interval needs only its `a` terms (u = 0, d = 1): keep
+            // those alone, unless the bootstrap resamples whole terms.
+            let a_only = norm == crate::estimators::standard::EmptyNormalizer::NotNormalized && s.n_bootstrap_samples == 0;
             terms.clear();
+            plain.clear();
             // The kernel is passed by value to an always-inlined loop, once per variant, so that
             // each loop is compiled with its own formula and no per-row dispatch.
-            match *kernel {
-                None => rows.fill(&mut terms, None),
-                Some(Kernel::Dm) => rows.fill(&mut terms, Some(Kernel::Dm)),
-                Some(Kernel::Ipw(l)) => rows.fill(&mut terms, Some(Kernel::Ipw(l))),
-                Some(Kernel::Snipw) => rows.fill(&mut terms, Some(Kernel::Snipw)),
-                Some(Kernel::Dr(l)) => rows.fill(&mut terms, Some(Kernel::Dr(l))),
-                Some(Kernel::Sndr) => rows.fill(&mut terms, Some(Kernel::Sndr)),
-                Some(Kernel::SwitchDr(l)) => rows.fill(&mut terms, Some(Kernel::SwitchDr(l))),
-                Some(Kernel::DrOs(l)) => rows.fill(&mut terms, Some(Kernel::DrOs(l))),
-                Some(Kernel::SgIpw(l)) => rows.fill(&mut terms, Some(Kernel::SgIpw(l))),
-                Some(Kernel::SgDr(l)) => rows.fill(&mut terms, Some(Kernel::SgDr(l))),
-                Some(Kernel::Rm) => rows.fill(&mut terms, Some(Kernel::Rm)),
+            macro_rules! fill {
+                ($k:expr) => {
+                    if a_only { rows.fill(&mut plain, $k, |t| t.a) } else { rows.fill(&mut terms, $k, |t| t) }
+                };
             }
-            if terms.is_empty() {
+            match *kernel {
+                None => fill!(None),
+                Some(Kernel::Dm) => fill!(Some(Kernel::Dm)),
+                Some(Kernel::Ipw(l)) => fill!(Some(Kernel::Ipw(l))),
+                Some(Kernel::Snipw) => fill!(Some(Kernel::Snipw)),
+                Some(Kernel::Dr(l)) => fill!(Some(Kernel::Dr(l))),
+                Some(Kernel::Sndr) => fill!(Some(Kernel::Sndr)),
+                Some(Kernel::SwitchDr(l)) => fill!(Some(Kernel::SwitchDr(l))),
+                Some(Kernel::DrOs(l)) => fill!(Some(Kernel::DrOs(l))),
+                Some(Kernel::SgIpw(l)) => fill!(Some(Kernel::SgIpw(l))),
+                Some(Kernel::SgDr(l)) => fill!(Some(Kernel::SgDr(l))),
+                Some(Kernel::Rm) => fill!(Some(Kernel::Rm)),
+            }
+            let n_terms = if a_only { plain.len() } else { terms.len() };
+            if n_terms == 0 {
                 estimates.push(Estimate { value: f64::NAN, lower: f64::NAN, upper: f64::NAN, n: 0 });
                 continue;
             }
-            let norm = kernel.map(|k| k.normalizer()).unwrap_or(crate::estimators::standard::EmptyNormalizer::NotNormalized);
-            let (value, se) = TermMoments::from_terms(&terms).estimate_and_se(norm);
+            let moments = if a_only { TermMoments::from_plain_terms(&plain) } else { TermMoments::from_terms(&terms) };
+            let (value, se) = moments.estimate_and_se(norm);
             let (lower, upper) = if s.n_bootstrap_samples > 0 {
                 let o = BootstrapOptions {
                     alpha: s.alpha,
@@ -363,7 +375,7 @@ impl Lab {
                 let iv = normal_from(value, se, s.alpha);
                 (iv.lower, iv.upper)
             };
-            estimates.push(Estimate { value, lower, upper, n: terms.len() });
+            estimates.push(Estimate { value, lower, upper, n: n_terms });
         }
         let (mut s1, mut s2, mut mx) = (0.0, 0.0, 0.0f64);
         for r in 0..n {
@@ -446,21 +458,22 @@ impl Rows<'_> {
         }
     }
 
-    /// Append the terms of every row (of the component's rows only, with one) to `terms`.
+    /// Append what `keep` keeps of the terms of every row (of the component's rows only, with
+    /// one) to `out`.
     #[inline(always)]
-    fn fill(&self, terms: &mut Vec<RoundTerms>, kernel: Option<Kernel>) {
+    fn fill<T: Copy + Default>(&self, out: &mut Vec<T>, kernel: Option<Kernel>, keep: impl Fn(RoundTerms) -> T) {
         match self.component {
             Some(c) => {
                 for r in 0..self.n {
                     if self.comp[r] as usize == c {
-                        terms.push(self.term(kernel, r));
+                        out.push(keep(self.term(kernel, r)));
                     }
                 }
             }
             None => {
-                terms.resize(self.n, RoundTerms { a: 0.0, u: 0.0, d: 0.0 });
-                for (r, t) in terms.iter_mut().enumerate() {
-                    *t = self.term(kernel, r);
+                out.resize(self.n, T::default());
+                for (r, t) in out.iter_mut().enumerate() {
+                    *t = keep(self.term(kernel, r));
                 }
             }
         }

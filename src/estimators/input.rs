@@ -27,6 +27,9 @@ pub struct BanditFeedback<'a> {
     pi_b: Option<&'a [f64]>,
     n_actions: usize,
     len_list: usize,
+    /// Each round's DM value, when computed once for several estimators (see
+    /// [`BanditFeedback::with_dm_rounds`]); `None` computes it on the fly.
+    dm: Option<&'a [f64]>,
 }
 
 /// The parts of [`BanditFeedback`] before validation (all slices, no checks yet).
@@ -312,6 +315,7 @@ impl<'a> BanditFeedback<'a> {
             pi_b: p.pi_b,
             n_actions: p.n_actions,
             len_list: p.len_list,
+            dm: None,
         })
     }
 
@@ -384,8 +388,12 @@ impl<'a> BanditFeedback<'a> {
     }
 
     /// DMᵢ = Σₐ π_e(a|xᵢ,kᵢ) q̂(xᵢ,a,kᵢ) / Σₐ π_e(a|xᵢ,kᵢ) (OBP's weighted average).
+    /// `q` is the data's own reward model (callers pass [`BanditFeedback::reward_model`]).
     #[inline]
     pub(crate) fn dm_round(&self, q: &[f64], i: usize) -> f64 {
+        if let Some(dm) = self.dm {
+            return dm[i];
+        }
         let row = self.n_actions * self.len_list;
         let (pi, q) = (&self.action_dist[i * row..(i + 1) * row], &q[i * row..(i + 1) * row]);
         let (num, den) = if self.len_list == 1 {
@@ -395,6 +403,27 @@ impl<'a> BanditFeedback<'a> {
             pi.iter().zip(q).skip(k).step_by(self.len_list).fold((0.0, 0.0), |(n, d), (p, q)| (n + p * q, d + p))
         };
         num / den
+    }
+
+    /// Every round's DM value (as [`BanditFeedback::dm_round`] computes it), or `None` without a
+    /// reward model. Several model-based estimators on the same data (a λ grid, tuning) read
+    /// them once through [`BanditFeedback::with_dm_rounds`] instead of each recomputing the
+    /// n × nActions sums.
+    pub(crate) fn dm_rounds(&self) -> Option<Vec<f64>> {
+        let q = self.estimated_rewards?;
+        Some((0..self.n_rounds()).map(|i| self.dm_round(q, i)).collect())
+    }
+
+    /// The same data, with its rounds' DM values given (from [`BanditFeedback::dm_rounds`] of this
+    /// data: the bits are the same).
+    pub(crate) fn with_dm_rounds(self, dm: &'a [f64]) -> Self {
+        assert_eq!(dm.len(), self.n_rounds(), "one DM value per round");
+        BanditFeedback { dm: Some(dm), ..self }
+    }
+
+    /// Whether the rounds' DM values are already given.
+    pub(crate) fn has_dm_rounds(&self) -> bool {
+        self.dm.is_some()
     }
 
     /// The reward model, or an error that says which estimator needed it.
@@ -465,6 +494,7 @@ impl BanditData {
             pi_b: self.pi_b.as_deref(),
             n_actions: self.n_actions,
             len_list: self.len_list,
+            dm: None,
         }
     }
 }
@@ -487,6 +517,38 @@ mod tests {
         let mut nan = ok;
         nan[8] = f64::NAN;
         assert!(!rows_are_distributions(&nan, 3));
+    }
+
+    #[test]
+    fn dm_values_given_once_give_every_model_based_estimator_the_same_bits() {
+        use super::BanditFeedback;
+        use crate::estimators::kernel_by_name;
+        // 3 rounds × 3 actions × 2 positions, uneven distributions and model values
+        let (reward, action, pscore, position) = ([1.0, 0.0, 1.0], [2, 0, 1], [0.3, 0.6, 0.2], [1, 0, 1]);
+        let pi: Vec<f64> = (0..3).flat_map(|_| [0.5, 0.2, 0.1, 0.7, 0.4, 0.1]).collect();
+        let q: Vec<f64> = (0..18).map(|i| ((i * 7) % 11) as f64 / 13.0).collect();
+        let d = BanditFeedback::new(BanditFeedbackParts {
+            reward: &reward,
+            action: &action,
+            pscore: &pscore,
+            position: Some(&position),
+            action_dist: &pi,
+            estimated_rewards_by_reg_model: Some(&q),
+            pi_b: None,
+            n_actions: 3,
+            len_list: 2,
+        })
+        .unwrap();
+        let dm = d.dm_rounds().unwrap();
+        // round 0 is at position 1: (0.2·q[1] + 0.7·q[3] + 0.1·q[5]) / (0.2 + 0.7 + 0.1)
+        assert!((dm[0] - (0.2 * q[1] + 0.7 * q[3] + 0.1 * q[5])).abs() < 1e-15);
+        let cached = d.with_dm_rounds(&dm);
+        assert!(cached.has_dm_rounds() && !d.has_dm_rounds());
+        for (name, l) in [("dm", None), ("dr", Some(2.0)), ("sndr", None), ("switch-dr", Some(1.5)), ("dr-os", Some(3.0))] {
+            let k = kernel_by_name(name, l).unwrap();
+            let bits = |d: &BanditFeedback<'_>| k.round_rewards(d).unwrap().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&d), bits(&cached), "{name}");
+        }
     }
 
     #[test]

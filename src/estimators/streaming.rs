@@ -68,6 +68,23 @@ impl TermMoments {
         TermMoments { n: n as u64, mean, comoment: c }
     }
 
+    /// [`TermMoments::from_terms`] of terms `{ a, u: 0, d: 1 }` (an estimator that is a plain
+    /// mean of `a`), from the `a`s alone: the same bits for every field when the `a`s are finite,
+    /// in a third of the memory traffic. (With an infinite `a`, `from_terms` would also put NaN
+    /// in the cross moments, which an unnormalized estimate never reads.)
+    pub fn from_plain_terms(a: &[f64]) -> TermMoments {
+        let n = a.len();
+        if n == 0 {
+            return TermMoments::default();
+        }
+        let nf = n as f64;
+        let ma = a.iter().fold(0.0, |s, &x| s + x) / nf;
+        let c00 = a.iter().fold(0.0, |c, &x| c + (x - ma) * (x - ma));
+        let mut comoment = [[0.0; 3]; 3];
+        comoment[0][0] = c00;
+        TermMoments { n: n as u64, mean: [ma, 0.0, 1.0], comoment }
+    }
+
     /// Merge another state into this one (Chan, Golub & LeVeque 1979).
     pub fn merge(&mut self, other: &TermMoments) {
         if other.n == 0 {
@@ -253,5 +270,34 @@ impl StreamingEstimator {
         let mut e = StreamingEstimator::new(&state.estimator_name, state.lambda)?;
         e.moments = state.moments.clone();
         Ok(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RoundTerms, TermMoments};
+    use crate::estimators::standard::EmptyNormalizer;
+
+    #[test]
+    fn plain_terms_give_the_same_bits_as_full_terms() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let a: Vec<f64> = (0..1001)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 11) as f64 / (1u64 << 53) as f64 * 37.0 - 3.0
+            })
+            .collect();
+        let full = TermMoments::from_terms(&a.iter().map(|&a| RoundTerms { a, u: 0.0, d: 1.0 }).collect::<Vec<_>>());
+        let plain = TermMoments::from_plain_terms(&a);
+        assert_eq!(full, plain);
+        let bits = |m: &TermMoments| {
+            let (v, se) = m.estimate_and_se(EmptyNormalizer::NotNormalized);
+            (v.to_bits(), se.to_bits())
+        };
+        assert_eq!(bits(&full), bits(&plain));
+        assert_eq!(TermMoments::from_plain_terms(&[]), TermMoments::default());
+        assert_eq!(TermMoments::from_plain_terms(&[2.5]), TermMoments::from_terms(&[RoundTerms { a: 2.5, u: 0.0, d: 1.0 }]));
     }
 }

@@ -120,6 +120,18 @@ pub fn tune(estimator_name: &str, data: &BanditFeedback<'_>, options: &TuningOpt
     let lambdas = sorted_candidates(estimator_name, options)?;
     let kernels = lambdas.iter().map(|&l| kernel_by_name(estimator_name, Some(l))).collect::<Result<Vec<_>>>()?;
     let n = data.n_rounds();
+    // every candidate of a model-based family reads the same DM values: compute them once
+    let dm;
+    let data = match kernels.first() {
+        Some(k) if k.needs_reward_model() && !data.has_dm_rounds() => match data.dm_rounds() {
+            Some(v) => {
+                dm = v;
+                &data.with_dm_rounds(&dm)
+            }
+            None => data,
+        },
+        _ => data,
+    };
     Ok(match options.method {
         TuningMethod::Mse => {
             let scores = kernels

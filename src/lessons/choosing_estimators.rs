@@ -219,6 +219,9 @@ impl Runner {
             })
         }
         let (d_same, d_cross) = (data(&log, &action_dist, &q_same, ni)?, data(&log, &action_dist, &q_cross, ni)?);
+        // each log is estimated ~30 times with the same models: their DM values once per model
+        let (dm_same, dm_cross) = (d_same.dm_rounds().unwrap_or_default(), d_cross.dm_rounds().unwrap_or_default());
+        let (d_same, d_cross) = (d_same.with_dm_rounds(&dm_same), d_cross.with_dm_rounds(&dm_cross));
         let fixed = LAMBDAS
             .iter()
             .map(|&l| Ok(with_interval(&kernel_by_name(&c.family, Some(l))?.round_rewards(&d_cross)?)))
