@@ -82,6 +82,22 @@ pub struct Elicitation {
 }
 
 /// Every subset of `k` elements of `0..n`, in lexicographic order.
+/// I(f; k) in nats of a joint distribution over (favourite f < t, answer k < m), flat `t × m`.
+fn mutual_information(joint: &[f64], t: usize, m: usize) -> f64 {
+    let pf: Vec<f64> = (0..t).map(|f| joint[f * m..(f + 1) * m].iter().sum()).collect();
+    let pk: Vec<f64> = (0..m).map(|k| (0..t).map(|f| joint[f * m + k]).sum()).collect();
+    let mut mi = 0.0;
+    for f in 0..t {
+        for k in 0..m {
+            let j = joint[f * m + k];
+            if j > 0.0 {
+                mi += j * math::ln(j / (pf[f] * pk[k]));
+            }
+        }
+    }
+    mi.max(0.0)
+}
+
 fn subsets(n: usize, k: usize) -> Vec<Vec<usize>> {
     let mut out = Vec::new();
     let mut cur = Vec::with_capacity(k);
@@ -232,18 +248,40 @@ impl Elicitation {
                 joint[fav * m + k] += ws * e[k] / z;
             }
         }
-        let pf: Vec<f64> = (0..t).map(|f| joint[f * m..(f + 1) * m].iter().sum()).collect();
-        let pk: Vec<f64> = (0..m).map(|k| (0..t).map(|f| joint[f * m + k]).sum()).collect();
-        let mut mi = 0.0;
-        for f in 0..t {
-            for k in 0..m {
-                let j = joint[f * m + k];
-                if j > 0.0 {
-                    mi += j * math::ln(j / (pf[f] * pk[k]));
+        mutual_information(&joint, t, m)
+    }
+
+    /// [`Elicitation::favourite_gain_from`] with the table, for every question of one size at
+    /// once: particle by particle, each particle's cells read once for all questions. Every
+    /// joint cell still sums the particles in order, so each gain has the same bits as one
+    /// question at a time; a learner's adaptive question is ~2× faster (the table no longer
+    /// streams through the cache once per candidate question).
+    fn favourite_gains(&self, questions: &[Vec<usize>], w: &[f64], favourites: &[usize], table: &[f64]) -> Vec<f64> {
+        let (t, tau) = (self.n_topics, self.config.choice_sharpness);
+        let m = questions.first().map_or(0, Vec::len);
+        debug_assert!(questions.iter().all(|q| q.len() == m));
+        let mut joint = vec![0.0; questions.len() * t * m];
+        let mut e = vec![0.0; m];
+        for (s, &ws) in w.iter().enumerate() {
+            if ws == 0.0 {
+                continue;
+            }
+            let row = &self.particles[s * t..(s + 1) * t];
+            let cell = &table[s * t * t..(s + 1) * t * t];
+            let at = favourites[s] * m;
+            for (question, joint) in questions.iter().zip(joint.chunks_exact_mut(t * m)) {
+                let top = question.iter().copied().fold(question[0], |a, j| if tau * row[j] > tau * row[a] { j } else { a });
+                let mut z = 0.0;
+                for (k, &j) in question.iter().enumerate() {
+                    e[k] = cell[j * t + top];
+                    z += e[k];
+                }
+                for (jk, ek) in joint[at..at + m].iter_mut().zip(&e) {
+                    *jk += ws * ek / z;
                 }
             }
         }
-        mi.max(0.0)
+        joint.chunks_exact(t * m).map(|j| mutual_information(j, t, m)).collect()
     }
 
     /// Expected information gain of asking `question` under the current belief (nats).
@@ -294,9 +332,10 @@ impl Elicitation {
                 // every particle's cells (one whose weight is 0 now may not be later, after the
                 // largest weight fell): the cells are the same bits whoever computes them
                 let table = self.exp_table.take().unwrap_or_else(|| self.exp_table(&vec![1.0; self.config.particles]));
+                let questions = subsets(t, m);
+                let gains = self.favourite_gains(&questions, &w, &fav, &table);
                 let mut best = (f64::NEG_INFINITY, Vec::new());
-                for q in subsets(t, m) {
-                    let g = self.favourite_gain_from(&q, &w, &fav, Some(&table));
+                for (q, g) in questions.into_iter().zip(gains) {
                     if g > best.0 + 1e-12 {
                         best = (g, q);
                     }
@@ -434,17 +473,21 @@ mod tests {
     use crate::world::WorldConfig;
 
     #[test]
-    fn the_exp_table_gives_the_same_bits_as_the_direct_gain() {
+    fn the_exp_table_and_all_questions_at_once_give_the_same_bits_as_the_direct_gain() {
         let w = World::new(WorldConfig { n_users: 20, n_items: 30, ..Default::default() }).unwrap();
         for options in [2, 3, 4] {
             let mut e = Elicitation::new(&w, ElicitConfig { options, choice_sharpness: 3.0, particles: 200 }, 5).unwrap();
             for _ in 0..3 {
                 let (wt, fav) = (e.weights(), e.favourites());
                 let table = e.exp_table(&wt);
-                for q in subsets(8, options) {
-                    let a = e.favourite_gain_from(&q, &wt, &fav, None);
-                    let b = e.favourite_gain_from(&q, &wt, &fav, Some(&table));
+                let questions = subsets(8, options);
+                let all = e.favourite_gains(&questions, &wt, &fav, &table);
+                assert_eq!(all.len(), questions.len());
+                for (q, c) in questions.iter().zip(all) {
+                    let a = e.favourite_gain_from(q, &wt, &fav, None);
+                    let b = e.favourite_gain_from(q, &wt, &fav, Some(&table));
                     assert_eq!(a.to_bits(), b.to_bits(), "{q:?}");
+                    assert_eq!(a.to_bits(), c.to_bits(), "{q:?}: all questions at once");
                 }
                 let q = e.next_question(Strategy::Adaptive);
                 e.answer(&q, q[0]).unwrap();

@@ -11,6 +11,8 @@ import { site, newPage } from './helpers.mjs';
 
 const index = readFileSync(new URL('../../www/index.html', import.meta.url), 'utf8');
 export const LESSONS = [...index.matchAll(/href="lessons\/([a-z0-9-]+)\.html"/g)].map((m) => m[1]);
+/** Whether a lesson has prediction prompts and an exercise (its spec lists them in course.learning). */
+export const hasLearning = (slug) => (JSON.parse(readFileSync(new URL(`../../www/lessons/${slug}.json`, import.meta.url), 'utf8')).course?.learning ?? []).length > 0;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const widget = (page) => page.locator('[data-lesson]');
@@ -309,17 +311,28 @@ export function lessonSuites(shard, shards) {
           return out;
         });
         assert.deepEqual(problems, []);
+        // the prediction prompts and the exercise (issue 15) fit the phone's width too
+        if (hasLearning(slug)) {
+          await phone.waitForFunction(() => !/Loading/.test(document.querySelector('.exercise-goal')?.textContent ?? 'Loading'), null, { timeout: 180000 });
+          const wide = await phone.$$eval('[data-receval-prompt], [data-receval-exercise]', (xs) =>
+            xs.filter((x) => x.getBoundingClientRect().right > 390 + 1 || x.scrollWidth > x.clientWidth + 1).map((x) => x.dataset.recevalPrompt ?? x.dataset.recevalExercise));
+          assert.deepEqual(wide, [], 'no prompt or exercise is wider than a 390 px screen');
+        }
         assert.deepEqual(phone.problems, []);
         await phone.closeAll();
       });
 
-      test('`<control>_hide=true` hides that control and nothing else', async () => {
+      test('`<control>_hide=true` hides that control and no other; `learn=0` hides the prompts and the exercise', async () => {
         const { url } = await site();
-        const hidden = await open(`${url}lessons/${slug}.html#v=1&seed_hide=true`, { firstDraw: true });
+        const hidden = await open(`${url}lessons/${slug}.html#v=1&seed_hide=true&learn=0`, { firstDraw: true });
         assert.equal(await hidden.locator('.control[data-key="seed"]').isVisible(), false);
         const visible = await hidden.locator('.control[data-key]:visible').count();
         const total = await hidden.locator('.control[data-key]').count();
         assert.equal(visible, total - 1);
+        if (hasLearning(slug)) {
+          assert.ok((await hidden.locator('[data-receval-prompt], [data-receval-exercise]').count()) > 0, 'the page has prompts to hide');
+          assert.equal(await hidden.locator('[data-receval-prompt]:visible, [data-receval-exercise]:visible').count(), 0, 'learn=0 hides them');
+        }
         await hidden.closeAll();
       });
 
