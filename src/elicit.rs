@@ -81,7 +81,6 @@ pub struct Elicitation {
     exp_table: Option<Vec<f64>>,
 }
 
-/// Every subset of `k` elements of `0..n`, in lexicographic order.
 /// I(f; k) in nats of a joint distribution over (favourite f < t, answer k < m), flat `t × m`.
 fn mutual_information(joint: &[f64], t: usize, m: usize) -> f64 {
     let pf: Vec<f64> = (0..t).map(|f| joint[f * m..(f + 1) * m].iter().sum()).collect();
@@ -98,6 +97,7 @@ fn mutual_information(joint: &[f64], t: usize, m: usize) -> f64 {
     mi.max(0.0)
 }
 
+/// Every subset of `k` elements of `0..n`, in lexicographic order.
 fn subsets(n: usize, k: usize) -> Vec<Vec<usize>> {
     let mut out = Vec::new();
     let mut cur = Vec::with_capacity(k);

@@ -392,6 +392,10 @@ impl<'a> BanditFeedback<'a> {
     #[inline]
     pub(crate) fn dm_round(&self, q: &[f64], i: usize) -> f64 {
         if let Some(dm) = self.dm {
+            debug_assert!(
+                self.estimated_rewards.is_some_and(|own| std::ptr::eq(own, q)),
+                "DM values cached for another reward model"
+            );
             return dm[i];
         }
         let row = self.n_actions * self.len_list;
@@ -415,7 +419,7 @@ impl<'a> BanditFeedback<'a> {
     }
 
     /// The same data, with its rounds' DM values given (from [`BanditFeedback::dm_rounds`] of this
-    /// data: the bits are the same).
+    /// data: the bits are the same). Panics if `dm` has not one value per round (a caller's bug).
     pub(crate) fn with_dm_rounds(self, dm: &'a [f64]) -> Self {
         assert_eq!(dm.len(), self.n_rounds(), "one DM value per round");
         BanditFeedback { dm: Some(dm), ..self }

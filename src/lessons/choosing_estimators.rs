@@ -220,8 +220,10 @@ impl Runner {
         }
         let (d_same, d_cross) = (data(&log, &action_dist, &q_same, ni)?, data(&log, &action_dist, &q_cross, ni)?);
         // each log is estimated ~30 times with the same models: their DM values once per model
-        let (dm_same, dm_cross) = (d_same.dm_rounds().unwrap_or_default(), d_cross.dm_rounds().unwrap_or_default());
-        let (d_same, d_cross) = (d_same.with_dm_rounds(&dm_same), d_cross.with_dm_rounds(&dm_cross));
+        // (both have a model: `data` gives them one)
+        let (dm_same, dm_cross) = (d_same.dm_rounds(), d_cross.dm_rounds());
+        let d_same = dm_same.as_deref().map_or(d_same, |dm| d_same.with_dm_rounds(dm));
+        let d_cross = dm_cross.as_deref().map_or(d_cross, |dm| d_cross.with_dm_rounds(dm));
         let fixed = LAMBDAS
             .iter()
             .map(|&l| Ok(with_interval(&kernel_by_name(&c.family, Some(l))?.round_rewards(&d_cross)?)))
