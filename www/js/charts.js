@@ -74,7 +74,7 @@ export function show(el, { make, data, table, description }) {
     if (description) svg.setAttribute('aria-label', description);
     for (const legend of chart.querySelectorAll('svg')) if (legend !== svg) legend.setAttribute('aria-hidden', 'true');
     slot.append(chart);
-    moveUnfittingAxisLabels(el, svg);
+    fitAxisLabelsSoon(el, svg);
     el.dataset.marks = String(svg.querySelectorAll('[data-mark] > *').length);
   } else {
     const p = document.createElement('p');
@@ -88,22 +88,36 @@ export function show(el, { make, data, table, description }) {
 
 /**
  * An axis label wider than the chart (a long label on a phone) would be cut off: show it under the
- * chart as text instead, where it can wrap.
+ * chart as text instead, where it can wrap. Measuring forces a layout of the whole page, so the
+ * charts drawn in one go (a lesson redraws several at once) are measured together, in a microtask
+ * after the last of them: one layout instead of one per chart.
  */
-function moveUnfittingAxisLabels(el, svg) {
-  el.querySelector('.axis-note')?.remove();
-  const box = svg.getBoundingClientRect();
-  const notes = [];
-  for (const g of svg.querySelectorAll('[data-mark$="-axis label"]')) {
-    for (const t of g.querySelectorAll('text')) {
-      const b = t.getBoundingClientRect();
-      if (b.left < box.left - 1 || b.right > box.right + 1) {
-        notes.push(`${g.dataset.mark.startsWith('y') ? 'Up' : 'Across'}: ${t.textContent.replace(/[↑→]/g, '').trim()}`);
-        t.setAttribute('display', 'none');
+let unfitted = [];
+function fitAxisLabelsSoon(el, svg) {
+  if (!unfitted.length) queueMicrotask(moveUnfittingAxisLabels);
+  unfitted.push([el, svg]);
+}
+
+function moveUnfittingAxisLabels() {
+  const charts = unfitted.filter(([el, svg]) => svg.isConnected && el.contains(svg));
+  unfitted = [];
+  for (const [el] of charts) el.querySelector('.axis-note')?.remove();
+  // every read first (one layout), then every write
+  const moves = charts.map(([el, svg]) => {
+    const box = svg.getBoundingClientRect();
+    const cut = [];
+    for (const g of svg.querySelectorAll('[data-mark$="-axis label"]')) {
+      for (const t of g.querySelectorAll('text')) {
+        const b = t.getBoundingClientRect();
+        if (b.left < box.left - 1 || b.right > box.right + 1) cut.push([g, t]);
       }
     }
-  }
-  if (notes.length) {
+    return [el, cut];
+  });
+  for (const [el, cut] of moves) {
+    if (!cut.length) continue;
+    const notes = cut.map(([g, t]) => `${g.dataset.mark.startsWith('y') ? 'Up' : 'Across'}: ${t.textContent.replace(/[↑→]/g, '').trim()}`);
+    for (const [, t] of cut) t.setAttribute('display', 'none');
     const p = document.createElement('p');
     p.className = 'axis-note';
     p.textContent = notes.join(' · ');
