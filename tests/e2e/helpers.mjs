@@ -45,12 +45,17 @@ export async function newPage(options = {}) {
   // Locator actions wait for their element; on a loaded CI machine a lesson's run can hold a frame
   // busy for many seconds. These are waits, not timing tests (speed is measured by `make bench`).
   context.setDefaultTimeout(180000);
-  const page = await context.newPage();
+  const page = watch(await context.newPage());
+  page.closeAll = () => context.close();
+  return page;
+}
+
+/** Record a page's problems in `page.problems` (console errors, uncaught exceptions, failed requests); returns the page. */
+export function watch(page) {
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console error: ${m.text()}`); });
   page.on('pageerror', (e) => page.problems.push(`uncaught: ${e.message}`));
   page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('response', (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  page.closeAll = () => context.close();
   return page;
 }
