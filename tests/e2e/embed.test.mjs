@@ -1,5 +1,5 @@
-// Lessons embedded in a page on another origin: iframe + postMessage, and the custom element, for
-// every lesson; and the README's embedding snippets, pasted as they are into a plain HTML page.
+// Lessons embedded in a page on another origin: iframe + postMessage, and the custom element (with
+// its hide and learn attributes: the `<control>_hide` and `learn=0` of a link), for every lesson; and the README's embedding snippets, pasted as they are into a plain HTML page.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { site, newPage, teardown, HOST_CSP } from './helpers.mjs';
 import { startServer } from '../../scripts/serve.mjs';
-import { LESSONS } from './lesson-suite.mjs';
+import { LESSONS, hasLearning } from './lesson-suite.mjs';
 
 after(teardown);
 
@@ -18,7 +18,7 @@ describe('embedding a lesson in a page on another origin', () => {
     const host = await startServer({ dir: new URL('./host/', import.meta.url).pathname, port: 0, headers: { 'Content-Security-Policy': HOST_CSP } });
     const page = await newPage({ viewport: { width: 1200, height: 900 } });
     try {
-      await page.goto(`${host.url}?site=${encodeURIComponent(url)}&lesson=${slug}`);
+      await page.goto(`${host.url}?site=${encodeURIComponent(url)}&lesson=${slug}&learn=false`);
       await page.waitForFunction(() => window.hostReady && window.received.some((m) => m.via === 'iframe' && m.type === 'receval:ready') && window.received.some((m) => m.via === 'element' && m.type === 'ready'), null, { timeout: 180000 });
       const readyState = await page.evaluate(() => window.received.find((m) => m.via === 'iframe' && m.type === 'receval:ready').state);
       const key = Object.keys(readyState).find((k) => k === 'seed');
@@ -37,10 +37,16 @@ describe('embedding a lesson in a page on another origin', () => {
       });
       await page.waitForFunction(() => window.received.some((m) => m.via === 'iframe' && m.type === 'receval:error' && /unknown control/.test(m.message)), null, { timeout: 180000 });
 
-      // the custom element: hide attribute honoured, setState round trip, events
+      // the custom element: hide="seed" hides that control and no other, learn="false" the prompts
+      // and the exercise (the link's seed_hide=true&learn=0); setState round trip, events
       const frameEl = page.frameLocator('receval-lesson >> iframe');
       await frameEl.locator('[data-lesson]').waitFor();
       assert.equal(await frameEl.locator('.control[data-key="seed"]').isVisible(), false, 'hide="seed" hides the seed control');
+      assert.equal(await frameEl.locator('.control[data-key]:visible').count(), (await frameEl.locator('.control[data-key]').count()) - 1, 'and no other');
+      if (hasLearning(slug)) {
+        await frameEl.locator('[data-receval-prompt], [data-receval-exercise]').first().waitFor({ state: 'attached' });
+        assert.equal(await frameEl.locator('[data-receval-prompt]:visible, [data-receval-exercise]:visible').count(), 0, 'learn="false" hides the prompts and the exercise');
+      }
       await page.evaluate(() => window.element.setState({ seed: 5 }));
       await page.waitForFunction(() => window.received.some((m) => m.via === 'element' && m.type === 'statechange' && m.state?.seed === 5), null, { timeout: 180000 });
       assert.equal(await page.evaluate(() => window.element.state.seed), 5);

@@ -26,6 +26,7 @@ await import(new URL('js/receval-lesson.js', site).href);
 const el = document.createElement('receval-lesson');
 el.setAttribute('lesson', lesson);
 el.setAttribute('hide', 'seed');
+if (params.get('learn') === 'false') el.setAttribute('learn', 'false');
 document.getElementById('element-slot').append(el);
 for (const type of ['ready', 'statechange', 'lessonerror', 'progress']) {
   el.addEventListener(type, (e) => window.received.push({ via: 'element', type, state: e.detail.state, message: e.detail.message, detail: e.detail }));
