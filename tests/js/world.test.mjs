@@ -8,7 +8,9 @@ import { determinismScenario } from './determinism-scenario.mjs';
 const root = new URL('../..', import.meta.url).pathname;
 
 test('same seed, same numbers: the Wasm package in node equals native Rust', () => {
-  const native = JSON.parse(execFileSync('cargo', ['run', '--quiet', '--example', 'determinism'], { cwd: root, encoding: 'utf8' }));
+  // the test profile, as `cargo test` builds it (which also builds the examples): with the dev
+  // profile, cargo would rebuild the crate, whose unhashed lib file both profiles write
+  const native = JSON.parse(execFileSync('cargo', ['run', '--quiet', '--profile', 'test', '--example', 'determinism'], { cwd: root, encoding: 'utf8' }));
   const wasm = determinismScenario(rv);
   assert.deepEqual(wasm, native);
   assert.deepEqual(determinismScenario(rv), wasm, 'and again in the same process');
