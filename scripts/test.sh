@@ -3,7 +3,8 @@
 # "N passed, M failed" over everything that ran. Called by `make test` and by .ci/run.
 #
 #   1. cargo fmt --check; cargo clippy --all-targets -D warnings; cargo test (unit, integration, doc)
-#   2. the Wasm test file tests/wasm.rs in node, then in headless Chromium (each must pass > 0 tests)
+#   2. the Wasm test file tests/wasm.rs (compiled in the background from the start) in node, then in
+#      headless Chromium (each must pass > 0 tests)
 #   3. the release package (built in the background from the start) has its JS API tested in node
 #      (tests/js/*.test.mjs)
 #   4. browser end-to-end tests of www/ with playwright-core in Debian's Chromium (tests/e2e/*.test.mjs)
@@ -20,19 +21,37 @@ FAILED=0
 LOG=$(mktemp -d)
 START=$(date +%s)
 
+# Busy and total CPU time of the machine so far, in clock ticks (from /proc/stat's first line).
+cpu_ticks() {
+  local _ user nice system idle iowait irq softirq steal
+  read -r _ user nice system idle iowait irq softirq steal _ < /proc/stat
+  echo "$((user + nice + system + irq + softirq + steal)) $((user + nice + system + idle + iowait + irq + softirq + steal))"
+}
+# "(stage: 122s, 1.8 of 2 cores busy)": where the time of the test command goes, and how much of
+# the machine each stage keeps busy (background jobs included).
+stage_done() {
+  local now busy total cores
+  now=$(date +%s)
+  read -r busy total < <(cpu_ticks)
+  cores=$(nproc)
+  printf '    (%s: %ds, %s of %d cores busy)\n' "$STAGE_NAME" $((now - STAGE_START)) \
+    "$(awk -v b=$((busy - STAGE_BUSY)) -v t=$((total - STAGE_TOTAL)) -v c="$cores" 'BEGIN { printf "%.1f", t > 0 ? c * b / t : 0 }')" "$cores"
+}
+
 summary() {
-  [[ -n $STAGE_NAME ]] && printf '    (%s: %ds)\n' "$STAGE_NAME" $(( $(date +%s) - STAGE_START ))
+  [[ -n $STAGE_NAME ]] && stage_done
   local secs=$(( $(date +%s) - START ))
   printf '\n%d passed, %d failed  (%dm%02ds)\n' "$PASSED" "$FAILED" $((secs / 60)) $((secs % 60))
 }
 
 STAGE_START=$START
 STAGE_NAME=""
+read -r STAGE_BUSY STAGE_TOTAL < <(cpu_ticks)
 # Print how long the previous stage took, then announce the next one.
 stage() {
-  local now; now=$(date +%s)
-  [[ -n $STAGE_NAME ]] && printf '    (%s: %ds)\n' "$STAGE_NAME" $((now - STAGE_START))
-  STAGE_NAME=$*; STAGE_START=$now
+  [[ -n $STAGE_NAME ]] && stage_done
+  STAGE_NAME=$*; STAGE_START=$(date +%s)
+  read -r STAGE_BUSY STAGE_TOTAL < <(cpu_ticks)
   printf '\n\033[1m==> %s\033[0m\n' "$*"
 }
 
@@ -80,10 +99,11 @@ run_counted() {
   if [[ $require_some == 1 && $p -eq 0 ]]; then fail "$name: zero tests passed (were they skipped?)"; fi
 }
 
-# Two jobs run in the background from the start, each in a process group of its own (so that a
+# Three jobs run in the background from the start, each in a process group of its own (so that a
 # failing stage stops them) and waited for before its first use: the notebook test's venv (mostly
-# waiting for PyPI) and the release package (scripts/build.sh, in target/pkg-build: cargo locks a
-# target directory). Its LTO link and wasm-opt are hidden behind the Rust stages.
+# waiting for PyPI), the release package (scripts/build.sh, in target/pkg-build: cargo locks a
+# target directory) and the Wasm tests' compilation (below). The LTO link and wasm-opt of the
+# release build are hidden behind the Rust stages.
 bg() {
   local log=$1; shift
   setsid -w "$@" >"$log" 2>&1 &
@@ -98,13 +118,24 @@ bg "$LOG/venv.log" python/test.sh --venv
 VENV_PID=$LAST_JOB
 bg "$LOG/build.log" scripts/build.sh
 BUILD_PID=$LAST_JOB
+# The Wasm tests are compiled in the background too, as wasm-pack test compiles them (so that its
+# own build finds them done), in a target directory of their own: a single big crate keeps only one
+# core busy for much of its compilation, and the other stages' gaps are filled this way.
+export WASM_TESTS_TARGET="$ROOT/target/wasm-tests"
+bg "$LOG/wasm-build.log" env CARGO_TARGET_DIR="$WASM_TESTS_TARGET" CARGO_BUILD_TARGET=wasm32-unknown-unknown cargo build --quiet --tests --test wasm
+WASM_BUILD_PID=$LAST_JOB
 check "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets --quiet -- -D warnings
 run_counted "cargo test (unit, integration, doc)" count_rust 1 cargo test --quiet
 
+stage "compile the Wasm tests (started at the beginning)"
+wait $WASM_BUILD_PID
+rc=$?
+cat "$LOG/wasm-build.log"
+[[ $rc -eq 0 ]] || fail "cargo build --tests --test wasm (wasm32)"
 run_counted "wasm tests in node (wasm-pack test --node)" count_rust 1 \
-  wasm-pack --log-level warn test --node -- --test wasm
+  env CARGO_TARGET_DIR="$WASM_TESTS_TARGET" wasm-pack --log-level warn test --node -- --test wasm
 run_counted "wasm tests in headless Chromium" count_rust 1 \
-  env WASM_BINDGEN_USE_BROWSER=1 wasm-pack --log-level warn test --headless --chrome -- --test wasm
+  env CARGO_TARGET_DIR="$WASM_TESTS_TARGET" WASM_BINDGEN_USE_BROWSER=1 wasm-pack --log-level warn test --headless --chrome -- --test wasm
 
 stage "build the release package and the site (started at the beginning)"
 wait $BUILD_PID
