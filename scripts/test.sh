@@ -3,8 +3,7 @@
 # "N passed, M failed" over everything that ran. Called by `make test` and by .ci/run.
 #
 #   1. cargo fmt --check; cargo clippy --all-targets -D warnings; cargo test (unit, integration, doc)
-#   2. the Wasm test file tests/wasm.rs (compiled in the background from the start) in node, then in
-#      headless Chromium (each must pass > 0 tests)
+#   2. the Wasm test file tests/wasm.rs in node, then in headless Chromium (each must pass > 0 tests)
 #   3. the release package (built in the background from the start) has its JS API tested in node
 #      (tests/js/*.test.mjs)
 #   4. browser end-to-end tests of www/ with playwright-core in Debian's Chromium (tests/e2e/*.test.mjs)
@@ -35,7 +34,7 @@ stage_done() {
   read -r busy total < <(cpu_ticks)
   cores=$(nproc)
   printf '    (%s: %ds, %s of %d cores busy)\n' "$STAGE_NAME" $((now - STAGE_START)) \
-    "$(awk -v b=$((busy - STAGE_BUSY)) -v t=$((total - STAGE_TOTAL)) -v c="$cores" 'BEGIN { printf "%.1f", t > 0 ? c * b / t : 0 }')" "$cores"
+    "$(awk -v b=$((busy - STAGE_BUSY)) -v t=$((total - STAGE_TOTAL)) -v c="$cores" 'BEGIN { printf "%.1f", (t > 0 ? c * b / t : 0) }')" "$cores"
 }
 
 summary() {
@@ -99,11 +98,11 @@ run_counted() {
   if [[ $require_some == 1 && $p -eq 0 ]]; then fail "$name: zero tests passed (were they skipped?)"; fi
 }
 
-# Three jobs run in the background from the start, each in a process group of its own (so that a
+# Two jobs run in the background from the start, each in a process group of its own (so that a
 # failing stage stops them) and waited for before its first use: the notebook test's venv (mostly
-# waiting for PyPI), the release package (scripts/build.sh, in target/pkg-build: cargo locks a
-# target directory) and the Wasm tests' compilation (below). The LTO link and wasm-opt of the
-# release build are hidden behind the Rust stages.
+# waiting for PyPI) and the release package (scripts/build.sh, in target/pkg-build: cargo locks a
+# target directory). Its LTO link and wasm-opt are hidden behind the Rust stages. (Compiling the
+# Wasm tests in the background as well was tried: the Rust stages slowed by more than it saved.)
 bg() {
   local log=$1; shift
   setsid -w "$@" >"$log" 2>&1 &
@@ -118,24 +117,13 @@ bg "$LOG/venv.log" python/test.sh --venv
 VENV_PID=$LAST_JOB
 bg "$LOG/build.log" scripts/build.sh
 BUILD_PID=$LAST_JOB
-# The Wasm tests are compiled in the background too, as wasm-pack test compiles them (so that its
-# own build finds them done), in a target directory of their own: a single big crate keeps only one
-# core busy for much of its compilation, and the other stages' gaps are filled this way.
-export WASM_TESTS_TARGET="$ROOT/target/wasm-tests"
-bg "$LOG/wasm-build.log" env CARGO_TARGET_DIR="$WASM_TESTS_TARGET" CARGO_BUILD_TARGET=wasm32-unknown-unknown cargo build --quiet --tests --test wasm
-WASM_BUILD_PID=$LAST_JOB
 check "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets --quiet -- -D warnings
 run_counted "cargo test (unit, integration, doc)" count_rust 1 cargo test --quiet
 
-stage "compile the Wasm tests (started at the beginning)"
-wait $WASM_BUILD_PID
-rc=$?
-cat "$LOG/wasm-build.log"
-[[ $rc -eq 0 ]] || fail "cargo build --tests --test wasm (wasm32)"
 run_counted "wasm tests in node (wasm-pack test --node)" count_rust 1 \
-  env CARGO_TARGET_DIR="$WASM_TESTS_TARGET" wasm-pack --log-level warn test --node -- --test wasm
+  wasm-pack --log-level warn test --node -- --test wasm
 run_counted "wasm tests in headless Chromium" count_rust 1 \
-  env CARGO_TARGET_DIR="$WASM_TESTS_TARGET" WASM_BINDGEN_USE_BROWSER=1 wasm-pack --log-level warn test --headless --chrome -- --test wasm
+  env WASM_BINDGEN_USE_BROWSER=1 wasm-pack --log-level warn test --headless --chrome -- --test wasm
 
 stage "build the release package and the site (started at the beginning)"
 wait $BUILD_PID
