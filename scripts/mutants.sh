@@ -11,6 +11,8 @@
 #   MUTANTS_RETEST=1 make mutants       rerun only the mutants the last run of each group missed (matched
 #                                       by file and description: their lines move as tests are added);
 #                                       results in target/mutants/<group>-retest/
+#   MUTANTS_DIFF=8fd505a make mutants   only the mutants in lines changed since that commit (`git diff`;
+#                                       results in target/mutants/<group>-diff/; combines with SAMPLE)
 #   MUTANTS_FRONTEND=0 make mutants     skip the frontend mutations
 #
 # 1. cargo-mutants (installed on first use) mutates the core one group at a time. The working tree
@@ -52,6 +54,13 @@ for g in $GROUPS_WANTED; do
   for f in $(cd "$TREE" && echo ${GROUP_FILES[$g]}); do files+=(--file "$f"); done
   shard=()
   filter=()
+  if [[ -n ${MUTANTS_DIFF:-} ]]; then
+    out="$ROOT/target/mutants/$g-diff"
+    mkdir -p "$out"
+    git -C "$ROOT" diff "$MUTANTS_DIFF" -- ${GROUP_FILES[$g]} >"$out/changes.diff"
+    [[ -s $out/changes.diff ]] || { echo "==> $g: no change since $MUTANTS_DIFF"; continue; }
+    files+=(--in-diff "$out/changes.diff")
+  fi
   if [[ ${MUTANTS_RETEST:-0} == 1 ]]; then
     last="$out/mutants.out/missed.txt"
     [[ -s $last ]] || { echo "==> $g: nothing missed last time"; continue; }
