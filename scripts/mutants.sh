@@ -7,7 +7,7 @@
 #   MUTANTS_SAMPLE=20 MUTANTS_OFFSET=1 make mutants   a fresh sample: the next mutant after each of the
 #                                       first sample's (offset 0..k-1; tests written for one sample's
 #                                       misses say nothing about the next)
-#   MUTANTS_GROUPS="stats lab" make mutants   only these groups (estimators world stats lab lessons)
+#   MUTANTS_GROUPS="stats lab" make mutants   only these groups (estimators world stats lab lessons models)
 #   MUTANTS_RETEST=1 make mutants       rerun only the mutants the last run of each group missed (matched
 #                                       by file and description: their lines move as tests are added);
 #                                       results in target/mutants/<group>-retest/
@@ -36,8 +36,11 @@ declare -A GROUP_FILES=(
   [stats]="src/stats.rs"
   [lab]="src/lab.rs"
   [lessons]="src/lessons/*.rs"
+  # the lessons' models that live outside src/lessons: cold-start elicitation, the causal graph,
+  # the stakeholders' metrics
+  [models]="src/elicit.rs src/causal.rs src/stakeholders.rs src/metrics.rs"
 )
-GROUPS_WANTED=${MUTANTS_GROUPS:-"estimators world stats lab lessons"}
+GROUPS_WANTED=${MUTANTS_GROUPS:-"estimators world stats lab lessons models"}
 TESTS=(--lib --test obp_parity --test estimator_properties --test world --test lab --test behaviour --test obd --test lessons)
 
 TREE="$ROOT/target/mutants/tree"
