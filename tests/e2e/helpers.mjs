@@ -59,3 +59,8 @@ export function watch(page) {
   page.on('response', (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   return page;
 }
+
+/** Wait until the lesson on `page` has finished at least `atLeast` runs (its `data-done` counter). */
+export async function waitDone(page, atLeast = 1, timeout = 180000) {
+  await page.waitForFunction((n) => Number(document.querySelector('[data-lesson]')?.dataset.done ?? 0) >= n, atLeast, { timeout });
+}

@@ -4,13 +4,9 @@
 // shown on the course map (opened beside the lesson, in the same browser context).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { watch } from './helpers.mjs';
+import { watch, waitDone } from './helpers.mjs';
 
 const spec = (slug) => JSON.parse(readFileSync(new URL(`../../www/lessons/${slug}.json`, import.meta.url), 'utf8'));
-
-async function waitDone(page, n = 1) {
-  await page.waitForFunction((k) => Number(document.querySelector('[data-lesson]')?.dataset.done ?? 0) >= k, n, { timeout: 180000 });
-}
 
 /** Answer the prompt in `box` with `value` (an option's value, or a number) and return its feedback. */
 async function answerPrompt(box, value) {

@@ -8,7 +8,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { site, newPage } from './helpers.mjs';
+import { site, newPage, waitDone } from './helpers.mjs';
 import { checkLearning } from './learning-checks.mjs';
 
 const index = readFileSync(new URL('../../www/index.html', import.meta.url), 'utf8');
@@ -19,10 +19,6 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 const widget = (page) => page.locator('[data-lesson]');
 const doneCount = async (page) => Number((await widget(page).getAttribute('data-done')) ?? 0);
-
-async function waitDone(page, atLeast = 1, timeout = 180000) {
-  await page.waitForFunction((n) => Number(document.querySelector('[data-lesson]')?.dataset.done ?? 0) >= n, atLeast, { timeout });
-}
 
 async function digests(page) {
   return page.$$eval('figure[data-chart]', (fs) => Object.fromEntries(fs.map((f) => [f.dataset.chart, f.dataset.digest ?? null])));
