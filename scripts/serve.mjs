@@ -61,24 +61,29 @@ export function startServer({ dir = join(ROOT, 'www'), port = 8000, host = '127.
       res.writeHead(403).end('forbidden');
       return;
     }
+    let stat;
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      statSync(file);
+      stat = statSync(file);
     } catch {
       if (!quiet) console.log(`404 ${req.url}`);
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}`);
       return;
     }
-    res.writeHead(200, {
-      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+    // A validator for revalidation (no-cache): a reload gets 304 Not Modified, and the browser
+    // reuses its cached copy (and, for the Wasm module and scripts, the code compiled from it).
+    const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+    const common = {
       'Content-Security-Policy': CSP,
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-cache',
+      ETag: etag,
       // Public, static teaching material: pages on other origins may load the embed script
       // (<receval-lesson>), which is a module and so fetched with CORS.
       'Access-Control-Allow-Origin': '*',
-      ...headers,
-    });
+    };
+    if (req.headers['if-none-match'] === etag) return res.writeHead(304, { ...common, ...headers }).end();
+    res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', ...common, ...headers });
     if (req.method === 'HEAD') return res.end();
     createReadStream(file).pipe(res);
   });

@@ -120,10 +120,14 @@ BUILD_PID=$LAST_JOB
 check "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets --quiet -- -D warnings
 run_counted "cargo test (unit, integration, doc)" count_rust 1 cargo test --quiet
 
+# The Wasm test build carries no DWARF line tables (a failing test's JS stack still names the
+# functions): 45 -> 38 s for the node stage on a clean tree. Both stages use the same build.
+export CARGO_PROFILE_DEV_DEBUG=0
 run_counted "wasm tests in node (wasm-pack test --node)" count_rust 1 \
   wasm-pack --log-level warn test --node -- --test wasm
 run_counted "wasm tests in headless Chromium" count_rust 1 \
   env WASM_BINDGEN_USE_BROWSER=1 wasm-pack --log-level warn test --headless --chrome -- --test wasm
+unset CARGO_PROFILE_DEV_DEBUG
 
 stage "build the release package and the site (started at the beginning)"
 wait $BUILD_PID

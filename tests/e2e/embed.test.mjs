@@ -16,7 +16,9 @@ describe('embedding a lesson in a page on another origin', () => {
   for (const slug of LESSONS) test(`${slug}: iframe + postMessage and the <receval-lesson> custom element both work`, async () => {
     const { url } = await site();
     const host = await startServer({ dir: new URL('./host/', import.meta.url).pathname, port: 0, headers: { 'Content-Security-Policy': HOST_CSP } });
-    const page = await newPage({ viewport: { width: 1200, height: 900 } });
+    // one browser context for the lessons in turn, as a course's pages in one browser (it keeps no
+    // storage between them: learn="false" records nothing)
+    const page = await newPage({ viewport: { width: 1200, height: 900 }, shared: true });
     try {
       await page.goto(`${host.url}?site=${encodeURIComponent(url)}&lesson=${slug}&learn=false`);
       await page.waitForFunction(() => window.hostReady && window.received.some((m) => m.via === 'iframe' && m.type === 'receval:ready') && window.received.some((m) => m.via === 'element' && m.type === 'ready'), null, { timeout: 180000 });

@@ -32,21 +32,37 @@ export function site() {
 export async function teardown() {
   if (browserPromise) await (await browserPromise).close();
   if (sitePromise) (await sitePromise).server.close();
-  browserPromise = sitePromise = undefined;
+  browserPromise = sitePromise = sharedPromise = undefined;
 }
 
-/**
- * A fresh page that records problems: `page.problems` lists console errors, uncaught exceptions
- * and failed or non-2xx requests.
- */
-export async function newPage(options = {}) {
-  const b = await browser();
-  const context = await b.newContext(options);
+async function newContext(options) {
+  const context = await (await browser()).newContext(options);
   // Locator actions wait for their element; on a loaded CI machine a lesson's run can hold a frame
   // busy for many seconds. These are waits, not timing tests (speed is measured by `make bench`).
   context.setDefaultTimeout(180000);
-  const page = watch(await context.newPage());
-  page.closeAll = () => context.close();
+  return context;
+}
+
+let sharedPromise;
+/**
+ * A fresh page that records problems: `page.problems` lists console errors, uncaught exceptions
+ * and failed or non-2xx requests. Each page gets a browser context of its own (empty cache and
+ * storage, as a new visitor's), unless `shared` is set: then it opens in the one context this
+ * test file shares, as a learner's next tab would, where the browser reuses what it has cached
+ * and compiled (the Wasm module, d3, Plot, Temml: about half a page load's CPU time). Tests that
+ * share it must leave its storage as they found it.
+ */
+export async function newPage({ shared = false, viewport, ...options } = {}) {
+  if (!shared) {
+    const context = await newContext({ viewport, ...options });
+    const page = watch(await context.newPage());
+    page.closeAll = () => context.close();
+    return page;
+  }
+  sharedPromise ??= newContext(options);
+  const page = watch(await (await sharedPromise).newPage());
+  if (viewport) await page.setViewportSize(viewport);
+  page.closeAll = () => page.close();
   return page;
 }
 

@@ -1,10 +1,10 @@
 // Learning by predicting (issue 15), checked on a lesson page the lesson suite has open: each
 // prompt answered wrong, then right, with feedback that matches the computed outcome; the exercise
-// answered wrong until its worked solution appears, then right; progress kept across a reload and
-// shown on the course map (opened beside the lesson, in the same browser context).
+// answered wrong until its worked solution appears, then right; then, after the suite's reload,
+// progress kept and shown on the course map (opened beside the lesson, in the same browser context).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { watch, waitDone } from './helpers.mjs';
+import { watch } from './helpers.mjs';
 
 const spec = (slug) => JSON.parse(readFileSync(new URL(`../../www/lessons/${slug}.json`, import.meta.url), 'utf8'));
 
@@ -44,10 +44,9 @@ async function answerExercise(page, ex, value, attempt) {
 
 /**
  * Drive every prompt and the exercise of lesson `slug` on `page` (a desktop page of the lesson whose
- * runs have finished), then check that the progress survives a reload and reaches the course map at
- * `url` (the site's root).
+ * runs have finished). `checkProgressKept` checks, after a reload, what they left.
  */
-export async function checkLearning(page, slug, url) {
+export async function checkLearning(page, slug) {
   const ids = spec(slug).course.learning;
   const prompts = await page.$$eval('[data-receval-prompt]', (xs) => xs.map((x) => x.getAttribute('data-receval-prompt')));
   const exercises = await page.$$eval('[data-receval-exercise]', (xs) => xs.map((x) => x.getAttribute('data-receval-exercise')));
@@ -109,9 +108,15 @@ export async function checkLearning(page, slug, url) {
   const solved = await answerExercise(page, ex, answer, ++attempts);
   assert.ok(solved.correct, `the worked solution's answer is right: ${solved.text}`);
   assert.match(solved.text, /Right/);
-  // progress survives a reload (localStorage), and the course map marks the lesson complete
-  await page.reload();
-  await waitDone(page);
+}
+
+/**
+ * After `checkLearning` and a reload of `page`: the progress survived (localStorage), and the
+ * course map at `url` marks the lesson complete; its "reset progress" leaves the storage empty
+ * again, as the next lesson's checks expect.
+ */
+export async function checkProgressKept(page, slug, url) {
+  const prompts = await page.$$eval('[data-receval-prompt]', (xs) => xs.map((x) => x.getAttribute('data-receval-prompt')));
   for (const id of prompts) assert.match(await page.locator(`[data-receval-prompt="${id}"] [role=status]`).textContent(), /correctly before/);
   await page.waitForFunction(() => /solved this one before/.test(document.querySelector('.exercise-feedback').textContent), null, { timeout: 180000 });
   const map = watch(await page.context().newPage());
@@ -122,6 +127,7 @@ export async function checkLearning(page, slug, url) {
   assert.match(await li.locator('.lesson-progress').textContent(), /Completed/);
   await map.click('#reset-progress');
   assert.equal(await li.getAttribute('data-complete'), 'false');
+  assert.equal(await map.evaluate(() => localStorage.getItem('receval:progress:v1')), '{}', 'no progress is left for the next lesson');
   assert.deepEqual(map.problems, []);
   await map.close();
 }
