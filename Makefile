@@ -2,7 +2,7 @@
 #
 #   make serve   build the release Wasm package and serve the course at http://localhost:8000/
 #                (PORT=9000 make serve for another port; Ctrl-C stops it)
-#   make test    run every test: fmt, clippy, native tests, Wasm tests in node and headless
+#   make test    run every test: fmt, clippy (in the test build), native tests, Wasm tests in node and headless
 #                Chromium, browser end-to-end tests; ends with "N passed, M failed"
 #
 # Extra, for contributors: `make bench` runs the benchmarks (native, node, browser); `make fuzz`
