@@ -122,8 +122,9 @@ BUILD_PID=$LAST_JOB
 # clippy-driver as the workspace's rustc wrapper (RUSTC_WORKSPACE_WRAPPER) and its flags in
 # CLIPPY_ARGS; the same two variables on the test build give the same lints, every target and
 # -D warnings included, and save a separate check of the whole crate (~50 s of CPU). The
-# dependencies and the release package (started above) are compiled by rustc itself. Everything
-# below builds with the wrapper, so that no later cargo command rebuilds the crate without it.
+# dependencies and the release package (started above) are compiled by rustc itself. The native
+# cargo commands below keep the wrapper (tests/js runs an example that cargo test built: without
+# it, cargo would rebuild the crate); the Wasm tests, a build of their own, go without.
 export RUSTC_WORKSPACE_WRAPPER=clippy-driver
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 check "cargo clippy --all-targets -- -D warnings, in the test build (cargo test --all-targets --no-run)" \

@@ -50,7 +50,7 @@ let sharedPromise;
  * storage, as a new visitor's), unless `shared` is set: then it opens in the one context this
  * test file shares, as a learner's next tab would, where the browser reuses what it has cached
  * and compiled (the Wasm module, d3, Plot, Temml: about half a page load's CPU time). Tests that
- * share it must leave its storage as they found it.
+ * share it must leave its storage as they found it; a shared page takes no option but `viewport`.
  */
 export async function newPage({ shared = false, viewport, ...options } = {}) {
   if (!shared) {
@@ -59,7 +59,8 @@ export async function newPage({ shared = false, viewport, ...options } = {}) {
     page.closeAll = () => context.close();
     return page;
   }
-  sharedPromise ??= newContext(options);
+  if (Object.keys(options).length) throw new Error(`a shared page takes only a viewport, not ${Object.keys(options).join(', ')}`);
+  sharedPromise ??= newContext({});
   const page = watch(await (await sharedPromise).newPage());
   if (viewport) await page.setViewportSize(viewport);
   page.closeAll = () => page.close();

@@ -89,11 +89,12 @@ function assertShown(rows, when) {
 /**
  * Define the suites of every `shards`-th lesson, starting at index `shard`. Within a lesson the
  * tests share one desktop page, as one learner would: untouched first (loads, accessibility,
- * keyboard), then every control, every preset, links and a reload, the prompts and the exercise;
- * then the same page zoomed to 200%. A phone gets its own page (opened from a malformed link).
- * Opening a page costs a WebAssembly compile and a full run, so the suite opens two per lesson
- * instead of a dozen; `_hide` and `learn=0` are checked where a course page sets them, in the
- * custom element of embed.test.mjs.
+ * keyboard), then every control, every preset, links, the prompts and the exercise, then a reload
+ * (the same numbers, the progress kept); then the same page zoomed to 200%. A phone gets a tab of
+ * its own (opened from a malformed link). Opening a page costs a WebAssembly compile and a full
+ * run, so the suite opens two per lesson instead of a dozen, as tabs of the file's shared browser
+ * context; `_hide` and `learn=0` are checked where a course page sets them, in the custom element
+ * of embed.test.mjs.
  */
 export function lessonSuites(shard, shards) {
   for (const slug of LESSONS.filter((_, i) => i % shards === shard)) {
