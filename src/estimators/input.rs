@@ -93,10 +93,37 @@ impl<'a> BanditFeedbackParts<'a> {
     }
 }
 
+/// Whether every value is finite: one branch-free pass.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn all_finite(xs: &[f64]) -> bool {
+    xs.iter().fold(true, |ok, x| ok & x.is_finite())
+}
+
+/// The same with Wasm SIMD, eight values per step in two independent chains (|x| < ∞ is false
+/// for ±∞ and NaN).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn all_finite(xs: &[f64]) -> bool {
+    use core::arch::wasm32::*;
+    let inf = f64x2_splat(f64::INFINITY);
+    let finite = |p: *const v128| {
+        // SAFETY: the callers pass pointers to two f64s in bounds; Wasm loads need no alignment
+        f64x2_lt(f64x2_abs(unsafe { v128_load(p) }), inf)
+    };
+    let (mut m0, mut m1) = (u64x2_splat(u64::MAX), u64x2_splat(u64::MAX));
+    let mut eights = xs.chunks_exact(8);
+    for c in &mut eights {
+        let p = c.as_ptr().cast::<v128>();
+        // pointers to values 0-1, 2-3, 4-5 and 6-7 of the eight
+        m0 = v128_and(m0, v128_and(finite(p), finite(p.wrapping_add(2))));
+        m1 = v128_and(m1, v128_and(finite(p.wrapping_add(1)), finite(p.wrapping_add(3))));
+    }
+    i64x2_all_true(v128_and(m0, m1)) & eights.remainder().iter().fold(true, |ok, x| ok & x.is_finite())
+}
+
 /// Branch-free scan first (this runs over n × actions × positions values on every call), then
 /// a second pass only to describe a failure.
 pub(crate) fn check_finite(name: &str, xs: &[f64]) -> Result<()> {
-    if xs.iter().fold(true, |ok, x| ok & x.is_finite()) {
+    if all_finite(xs) {
         return Ok(());
     }
     let (i, x) = xs.iter().enumerate().find(|(_, x)| !x.is_finite()).unwrap_or((0, &f64::NAN));
@@ -260,6 +287,13 @@ pub(crate) fn check_indices(name: &str, xs: &[u32], bound: usize, bound_name: &s
     Ok(())
 }
 
+/// A round's DM value without positions: Σₐ π_e(a) q̂(a) / Σₐ π_e(a), from its rows of π_e and q̂.
+#[inline]
+pub(crate) fn dm_of_row(pi: &[f64], q: &[f64]) -> f64 {
+    let (num, den) = pi.iter().zip(q).fold((0.0, 0.0), |(n, d), (p, q)| (n + p * q, d + p));
+    num / den
+}
+
 impl<'a> BanditFeedback<'a> {
     /// Validate the parts: equal lengths, at least one round, indices in range, finite values,
     /// propensities in (0, 1], distributions that sum to one per round and position.
@@ -375,6 +409,12 @@ impl<'a> BanditFeedback<'a> {
         self.pi_e(i, self.action[i] as usize, self.position_of(i))
     }
 
+    /// The rows of π_e, one per round, when there are no positions (`len_list` 1).
+    #[inline]
+    pub(crate) fn rows_without_positions(&self) -> Option<std::slice::ChunksExact<'a, f64>> {
+        (self.len_list == 1).then(|| self.action_dist.chunks_exact(self.n_actions))
+    }
+
     /// The importance weight wᵢ = π_e(aᵢ | xᵢ, kᵢ) / pscoreᵢ.
     #[inline]
     pub fn weight(&self, i: usize) -> f64 {
@@ -400,12 +440,11 @@ impl<'a> BanditFeedback<'a> {
         }
         let row = self.n_actions * self.len_list;
         let (pi, q) = (&self.action_dist[i * row..(i + 1) * row], &q[i * row..(i + 1) * row]);
-        let (num, den) = if self.len_list == 1 {
-            pi.iter().zip(q).fold((0.0, 0.0), |(n, d), (p, q)| (n + p * q, d + p))
-        } else {
-            let k = self.position_of(i);
-            pi.iter().zip(q).skip(k).step_by(self.len_list).fold((0.0, 0.0), |(n, d), (p, q)| (n + p * q, d + p))
-        };
+        if self.len_list == 1 {
+            return dm_of_row(pi, q);
+        }
+        let k = self.position_of(i);
+        let (num, den) = pi.iter().zip(q).skip(k).step_by(self.len_list).fold((0.0, 0.0), |(n, d), (p, q)| (n + p * q, d + p));
         num / den
     }
 

@@ -74,29 +74,69 @@ const CHECKED_BLOCK: usize = 2048;
 
 /// Validate `parts` as [`BanditFeedback::new`] does and estimate as [`estimate_policy_value`]
 /// does, reading the data from memory once: block by block, each block is checked, then its
-/// terms are added while it is still in cache. The sums run in the same order, so the value is
-/// the same bit for bit; on any error the whole input goes the usual way, so the error is the
-/// same too (the one a separate validation would report first).
+/// terms are added while it is still in cache (see [`CheckedSums`]). On any error the whole input
+/// goes the usual way, so the error is the same too (the one a separate validation would report
+/// first).
 pub fn estimate_policy_value_checked(estimator_name: &str, parts: BanditFeedbackParts<'_>, lambda: Option<f64>) -> Result<f64> {
     let usual = || estimate_policy_value(estimator_name, &BanditFeedback::new(parts)?, lambda);
-    let Ok(kernel) = kernel_by_name(estimator_name, lambda) else { return usual() };
+    let Ok(mut sums) = CheckedSums::new(estimator_name, lambda) else { return usual() };
     if !parts.shapes_agree() {
         return usual();
     }
     let n = parts.reward.len();
-    let (mut sa, mut su, mut sd) = (0.0, 0.0, 0.0);
     for start in (0..n).step_by(CHECKED_BLOCK) {
-        let Ok(block) = BanditFeedback::new(parts.rounds(start, (start + CHECKED_BLOCK).min(n))) else { return usual() };
-        let added = kernel.for_each_round(&block, |_, t| {
+        if !sums.add(parts.rounds(start, (start + CHECKED_BLOCK).min(n))) {
+            return usual();
+        }
+    }
+    sums.finish()
+}
+
+/// A standard estimator's sums over rounds given block by block, in round order. Each block is
+/// checked as [`BanditFeedback::new`] checks a whole input, then its terms are added while it is
+/// still in cache. The sums run in the same order as [`estimate_policy_value`]'s, so the value
+/// is the same bit for bit.
+#[derive(Debug, Clone)]
+pub struct CheckedSums {
+    kernel: standard::Kernel,
+    n: usize,
+    sums: (f64, f64, f64),
+}
+
+impl CheckedSums {
+    /// Empty sums for OBP's `estimator_name` (a standard estimator) with optional λ.
+    pub fn new(estimator_name: &str, lambda: Option<f64>) -> Result<Self> {
+        let kernel = kernel_by_name(estimator_name, lambda)?;
+        kernel.validate()?;
+        Ok(CheckedSums { kernel, n: 0, sums: (0.0, 0.0, 0.0) })
+    }
+
+    /// Whether the estimator reads the reward model q̂.
+    pub fn needs_reward_model(&self) -> bool {
+        self.kernel.needs_reward_model()
+    }
+
+    /// Check the next rounds and add their terms. `false` if they fail a check: the sums are then
+    /// of no use, and the caller validates the whole input the usual way, which names the
+    /// first problem as a separate validation would.
+    pub fn add(&mut self, block: BanditFeedbackParts<'_>) -> bool {
+        let Ok(block) = BanditFeedback::new(block) else { return false };
+        let (mut sa, mut su, mut sd) = self.sums;
+        let added = self.kernel.for_each_round(&block, |_, t| {
             sa += t.a;
             su += t.u;
             sd += t.d;
         });
-        if added.is_err() {
-            return usual();
-        }
+        self.sums = (sa, su, sd);
+        self.n += block.n_rounds();
+        added.is_ok()
     }
-    kernel.finish(n, sa, su, sd)
+
+    /// The estimate from every round added.
+    pub fn finish(&self) -> Result<f64> {
+        let (sa, su, sd) = self.sums;
+        self.kernel.finish(self.n, sa, su, sd)
+    }
 }
 
 /// The per-round values of OBP's `estimator_name` with optional λ.

@@ -13,7 +13,7 @@
 //! estimator's interval includes its normalizer's variance), the delta-method normal interval
 //! and the streaming accumulators.
 
-use super::input::BanditFeedback;
+use super::input::{BanditFeedback, dm_of_row};
 use crate::error::{Error, Result};
 
 /// The decomposition of one round: the estimate is `mean(a) + Σu/Σd` (see the module docs).
@@ -201,8 +201,28 @@ impl Kernel {
                 let k: Kernel = $k;
                 if k.needs_reward_model() {
                     let q = data.reward_model(k.name())?;
-                    for i in 0..data.n_rounds() {
-                        f(i, k.round_terms(r[i], p[i], data.pi_e_logged(i), data.q_logged(q, i), data.dm_round(q, i)));
+                    match data.rows_without_positions().filter(|_| !data.has_dm_rounds()) {
+                        Some(rows) => {
+                            // without positions (the usual case): each round's rows of π_e and q̂, its
+                            // logged action, reward and propensity, zipped (no index checks)
+                            let qs = q.chunks_exact(data.n_actions());
+                            let a = data.action();
+                            for (i, (((pi, q), &a), (&r, &p))) in rows.zip(qs).zip(a).zip(r.iter().zip(p)).enumerate() {
+                                let a = a as usize;
+                                f(i, k.round_terms(r, p, pi[a], q[a], dm_of_row(pi, q)));
+                            }
+                        }
+                        None => {
+                            for i in 0..data.n_rounds() {
+                                f(i, k.round_terms(r[i], p[i], data.pi_e_logged(i), data.q_logged(q, i), data.dm_round(q, i)));
+                            }
+                        }
+                    }
+                } else if let Some(rows) = data.rows_without_positions() {
+                    // without positions, as above
+                    let a = data.action();
+                    for (i, ((row, &a), (&r, &p))) in rows.zip(a).zip(r.iter().zip(p)).enumerate() {
+                        f(i, k.round_terms(r, p, row[a as usize], 0.0, 0.0));
                     }
                 } else {
                     for i in 0..data.n_rounds() {

@@ -52,6 +52,13 @@ extern "C" {
     fn copy_f64_into(dst: &Float64Array, src: &JsValue) -> std::result::Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = Uint32Array, js_name = "prototype.set.call")]
     fn copy_u32_into(dst: &Uint32Array, src: &JsValue) -> std::result::Result<(), JsValue>;
+    /// `Uint32Array.prototype.set.call(dst, src)` into a slice of Wasm memory (an Int32Array's
+    /// values wrap: a negative index becomes one too large, which the checks refuse).
+    #[wasm_bindgen(catch, js_namespace = Uint32Array, js_name = "prototype.set.call")]
+    fn copy_u32(dst: &mut [u32], src: &JsValue) -> std::result::Result<(), JsValue>;
+    /// `%TypedArray%.prototype.subarray.call(x, begin, end)`: a view, no copy.
+    #[wasm_bindgen(catch, js_namespace = ["Float64Array", "prototype", "subarray"], js_name = call)]
+    fn js_subarray(x: &JsValue, begin: f64, end: f64) -> std::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Int32Array, js_name = "prototype.set.call")]
     fn copy_i32_into(dst: &js_sys::Int32Array, src: &JsValue) -> std::result::Result<(), JsValue>;
     #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
@@ -117,7 +124,7 @@ fn is_typed_array(v: &JsValue) -> bool {
 
 /// The real length of a typed array, read from its internal slot rather than from a `length`
 /// property that a script may have redefined.
-fn typed_array_length(name: &str, v: &JsValue) -> Result<usize> {
+pub(crate) fn typed_array_length(name: &str, v: &JsValue) -> Result<usize> {
     let getter = UINT8_PROTOTYPE.with(|p| {
         let base = Reflect::get_prototype_of(p).ok()?;
         let desc = Reflect::get_own_property_descriptor(&base, &JsValue::from_str("length")).ok()?;
@@ -126,6 +133,17 @@ fn typed_array_length(name: &str, v: &JsValue) -> Result<usize> {
     let getter = getter.ok_or_else(|| Error::invalid(name, "could not be read: %TypedArray%.prototype.length is missing"))?;
     let n = Reflect::apply(&getter, v, &Array::new()).map_err(|e| thrown(name, e))?;
     Ok(n.as_f64().unwrap_or(0.0) as usize)
+}
+
+/// Copy `src[start..start + dst.len()]` of a Float64Array into `dst`; `false` if that throws
+/// (`src` too short, or not a typed array).
+pub(crate) fn copy_block_f64(src: &JsValue, start: usize, dst: &mut [f64]) -> bool {
+    js_subarray(src, start as f64, (start + dst.len()) as f64).is_ok_and(|sub| copy_f64(dst, &sub).is_ok())
+}
+
+/// The same for an Int32Array or Uint32Array of indices.
+pub(crate) fn copy_block_u32(src: &JsValue, start: usize, dst: &mut [u32]) -> bool {
+    js_subarray(src, start as f64, (start + dst.len()) as f64).is_ok_and(|sub| copy_u32(dst, &sub).is_ok())
 }
 
 /// Check an array's length against the limits before copying it into Wasm memory (also against

@@ -177,3 +177,79 @@ test('the one-shot call checks every block of rounds: edges of the distribution 
   two.reward[4999] = NaN;
   assert.throws(() => rv.estimatePolicyValue('ipw', two), /`reward`.*index 4999/);
 });
+
+test('typed arrays are copied and checked block by block: the same bits and the same errors as the whole-log path', () => {
+  // A log whose numbers differ round to round (a fixed LCG: test data, not a model).
+  let s = 7;
+  const u = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const log = (n, k, lenList, Index = Int32Array) => {
+    const row = k * lenList;
+    const actionDist = new Float64Array(n * row), q = new Float64Array(n * row);
+    for (let i = 0; i < n; i++) {
+      for (let pos = 0; pos < lenList; pos++) {
+        const w = Array.from({ length: k }, () => u() + 0.01);
+        const z = w.reduce((a, b) => a + b, 0);
+        for (let a = 0; a < k; a++) { actionDist[(i * k + a) * lenList + pos] = w[a] / z; q[(i * k + a) * lenList + pos] = u(); }
+      }
+    }
+    const input = {
+      reward: Float64Array.from({ length: n }, () => (u() < 0.3 ? 1 : 0)),
+      action: Index.from({ length: n }, () => Math.floor(u() * k)),
+      pscore: Float64Array.from({ length: n }, () => 0.05 + 0.95 * u()),
+      actionDist, estimatedRewardsByRegModel: q, nActions: k,
+    };
+    if (lenList > 1) Object.assign(input, { lenList, position: Index.from({ length: n }, () => Math.floor(u() * lenList)) });
+    return input;
+  };
+  // rows of 10, 30 and 5,000 values: blocks of 3,276, 1,092 and 6 rounds, the last one partial
+  const logs = [log(7001, 10, 1), log(7001, 10, 3, Uint32Array), log(50, 5000, 1, Uint32Array)];
+  const names = ['dm', 'ipw', 'snipw', 'dr', 'sndr', 'switch-dr', 'dr-os', 'sg-ipw', 'sg-dr'];
+  for (const [j, input] of logs.entries()) {
+    const handle = new rv.BanditData(input);
+    for (const name of names) {
+      for (const params of [undefined, ...(name === 'dm' || name === 'snipw' || name === 'sndr' ? [] : [{ lambda: name.startsWith('sg') ? 0.3 : 2 }])]) {
+        const streamed = rv.estimatePolicyValue(name, input, params);
+        // the handle validates the whole log once and estimates in memory
+        assert.ok(Object.is(streamed, handle.estimatePolicyValue(name, params)), `log ${j}, ${name} ${JSON.stringify(params)}`);
+        assert.ok(Number.isFinite(streamed));
+      }
+    }
+    handle.free();
+  }
+  // Defects in the last, partial block: the error the whole-log check gives (BanditData's)
+  const message = (f) => { try { f(); } catch (e) { return e.message; } assert.fail('expected an error'); };
+  const defects = [
+    ['a negative action in an Int32Array', (d) => { d.action[6999] = -1; }],
+    ['an action out of range', (d) => { d.action[7000] = 10; }],
+    ['a NaN reward', (d) => { d.reward[6800] = NaN; }],
+    ['a zero propensity', (d) => { d.pscore[6700] = 0; }],
+    ['a row that sums to 0.9', (d) => { d.actionDist[6600 * 10 + 3] -= 0.1; }],
+    ['an infinite q̂', (d) => { d.estimatedRewardsByRegModel[6900 * 10 + 9] = Infinity; }],
+    ['a short pscore', (d) => { d.pscore = d.pscore.subarray(0, 7000); }],
+    ['a wrong nRounds', (d) => { d.nRounds = 7000; }],
+  ];
+  for (const [what, edit] of defects) {
+    const input = log(7001, 10, 1);
+    edit(input);
+    const want = message(() => new rv.BanditData(input));
+    assert.equal(message(() => rv.estimatePolicyValue('dr', input)), want, what);
+  }
+  // a non-finite q̂ in every lane of the Wasm SIMD check (eight values a step) and in the tail
+  const clean = log(7001, 10, 1);
+  for (const j of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 70000, 70005, 70008, 70009]) {
+    for (const x of [NaN, Infinity, -Infinity]) {
+      const q = clean.estimatedRewardsByRegModel.slice();
+      q[j] = x;
+      const input = { ...clean, estimatedRewardsByRegModel: q };
+      const got = `got ${{ NaN: 'NaN', Infinity: 'inf', '-Infinity': '-inf' }[x]} at index ${j}`; // Rust's spelling
+      assert.match(message(() => rv.estimatePolicyValue('dr', input)), /^`estimatedRewardsByRegModel`/, `${x} at ${j}`);
+      assert.ok(message(() => rv.estimatePolicyValue('dr', input)).endsWith(got), `${x} at ${j}`);
+      assert.ok(message(() => new rv.BanditData(input)).endsWith(got), `${x} at ${j} (BanditData)`);
+    }
+  }
+  assert.ok(Number.isFinite(rv.estimatePolicyValue('dr', { ...clean, estimatedRewardsByRegModel: clean.estimatedRewardsByRegModel.map((v, j) => (j % 2 ? -1e300 : 1e300)) })));
+  const positions = log(7001, 10, 3);
+  positions.position[7000] = 3;
+  assert.match(message(() => rv.estimatePolicyValue('ipw', positions)), /`position`.*index 7000/);
+  assert.equal(message(() => rv.estimatePolicyValue('ipw', positions)), message(() => new rv.BanditData(positions)));
+});
