@@ -622,4 +622,93 @@ fn the_empirical_bernstein_interval_is_maurer_pontils_bound() {
     assert!((iv.lower - (m - radius)).abs() < 1e-12 && (iv.upper - (m + radius)).abs() < 1e-12, "{iv:?} vs {m} ± {radius}");
     let hoeffding = (ln / (2.0 * n)).sqrt();
     assert!(radius < 0.5 * hoeffding, "Bernstein {radius} vs Hoeffding {hoeffding}");
+    // the bound depends on the range's width only: shifting the values and the range together
+    // shifts the interval (the range [2, 3] instead of [0, 1]; the bound is not clamped here)
+    let shifted: Vec<f64> = xs.iter().map(|x| x + 2.0).collect();
+    let moved = empirical_bernstein(&shifted, 0.05, 2.0, 3.0).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    assert!(close(moved.lower, iv.lower + 2.0) && close(moved.upper, iv.upper + 2.0), "{moved:?} vs {iv:?} + 2");
+}
+
+#[test]
+fn mean_weights_far_below_one_are_reported_as_a_likely_support_violation() {
+    use receval::estimators::diagnostics::{from_weights, weight_diagnostics};
+    use receval::estimators::kernel_by_name;
+    // Without π_b, the evidence is the mean raw weight: below 1 by more than 4 standard errors
+    // (and below 0.99). Weights 0.5 ± 0.1: evidence; weights 1 ± 0.1: none.
+    let low: Vec<f64> = (0..400).map(|i| if i % 2 == 0 { 0.4 } else { 0.6 }).collect();
+    let fair: Vec<f64> = low.iter().map(|w| w + 0.5).collect();
+    for (w, want) in [(&low, true), (&fair, false)] {
+        let d = from_weights(w);
+        assert_eq!(d.support_violation, want, "from_weights, mean {}", d.mean_raw_weight);
+        assert_eq!(d.warnings.iter().any(|m| m.contains("likely support violation")), want, "{:?}", d.warnings);
+        // the same weights as a log: 2 actions, the target's probability of the logged action
+        // is w × pscore (pscore 0.5 everywhere)
+        let n = w.len();
+        let data = BanditData {
+            reward: vec![1.0; n],
+            action: vec![0; n],
+            pscore: vec![0.5; n],
+            action_dist: w.iter().flat_map(|w| [w * 0.5, 1.0 - w * 0.5]).collect(),
+            n_actions: 2,
+            len_list: 1,
+            ..Default::default()
+        };
+        let d = weight_diagnostics(kernel_by_name("ipw", None).unwrap(), &data.view().unwrap()).unwrap();
+        assert_eq!(d.unsupported_mass, None, "no π_b given");
+        assert_eq!(d.support_violation, want, "weight_diagnostics, mean {}", d.mean_raw_weight);
+        assert_eq!(d.warnings.iter().any(|m| m.contains("likely support violation")), want, "{:?}", d.warnings);
+    }
+    // a mean of 0.995 is within 1% of 1: no warning however small its standard error
+    assert!(!from_weights(&[0.995; 100]).support_violation);
+}
+
+#[test]
+fn estimates_with_positions_read_each_rounds_own_position() {
+    // 3 rounds, 2 actions, 3 positions; π_e(a | k) differs by position, so reading another
+    // position's (or another round's) probability changes every estimate.
+    let pe = |i: usize, a: usize, k: usize| -> f64 {
+        let p0 = [0.1, 0.3, 0.6][k] + 0.05 * i as f64;
+        if a == 0 { p0 } else { 1.0 - p0 }
+    };
+    let (action, position) = (vec![1u32, 0, 1], vec![2u32, 1, 0]);
+    let (reward, pscore) = (vec![1.0, 0.5, 0.25], vec![0.5, 0.4, 0.8]);
+    let q = |i: usize, a: usize, k: usize| 0.1 * (i + 1) as f64 + 0.2 * a as f64 + 0.01 * k as f64;
+    let mut action_dist = Vec::new();
+    let mut qs = Vec::new();
+    for i in 0..3 {
+        for a in 0..2 {
+            for k in 0..3 {
+                action_dist.push(pe(i, a, k));
+                qs.push(q(i, a, k));
+            }
+        }
+    }
+    let data = BanditData {
+        reward: reward.clone(),
+        action: action.clone(),
+        pscore: pscore.clone(),
+        position: Some(position.clone()),
+        action_dist,
+        estimated_rewards_by_reg_model: Some(qs),
+        n_actions: 2,
+        len_list: 3,
+        ..Default::default()
+    };
+    let v = data.view().unwrap();
+    let (mut ipw, mut dm, mut dr) = (0.0, 0.0, 0.0);
+    for i in 0..3 {
+        let (a, k) = (action[i] as usize, position[i] as usize);
+        let w = pe(i, a, k) / pscore[i];
+        let dmi = (0..2).map(|b| pe(i, b, k) * q(i, b, k)).sum::<f64>();
+        ipw += w * reward[i] / 3.0;
+        dm += dmi / 3.0;
+        dr += (dmi + w * (reward[i] - q(i, a, k))) / 3.0;
+    }
+    for (name, want) in [("ipw", ipw), ("dm", dm), ("dr", dr)] {
+        let got = estimate_policy_value(name, &v, None).unwrap();
+        assert!((got - want).abs() < 1e-12, "{name}: {got} vs {want}");
+        let checked = estimate_policy_value_checked(name, data.parts(), None).unwrap();
+        assert_eq!(checked.to_bits(), got.to_bits(), "{name}: block by block");
+    }
 }
