@@ -744,7 +744,10 @@ pub struct Runner {
     logger: Policy,
     target: TargetSide,
     total: usize,
-    main: Option<Slates>,
+    /// The page's log, collected by the first step (which draws its click-through chart) and
+    /// evaluated by the second, so that a slider move redraws that chart without waiting for the
+    /// new policy's side of every ranking.
+    main: Vec<Log>,
     reps: Vec<Reading>,
     output: Option<Output>,
 }
@@ -756,30 +759,38 @@ impl Runner {
         let logger = Policy::compile(&world, &logger(&config))?;
         let target = TargetSide::new(Policy::compile(&world, &target(&config))?)?;
         let total = replicates_for(&config);
-        Ok(Runner { config, world, logger, target, total, main: None, reps: Vec::new(), output: None })
+        Ok(Runner { config, world, logger, target, total, main: Vec::new(), reps: Vec::new(), output: None })
     }
 
-    /// Collect log `r`'s chunks; feed the click-through sums when given.
-    fn collect(&mut self, r: usize, mut ctr: Option<&mut CtrSums>) -> Result<Slates> {
+    /// Collect log `r`, chunk by chunk; feed the click-through sums when given.
+    fn logs(&self, r: usize, mut ctr: Option<&mut CtrSums>) -> Result<Vec<Log>> {
         let c = &self.config;
         let seed = replicate_seed(c.seed, r);
         let per = chunk_slates(c.len_list);
-        let mut slates = Slates::new(c.len_list, self.world.n_items());
+        let mut logs = Vec::new();
         let mut done = 0;
-        let mut chunk = 0;
         while done < c.rounds {
             let n = per.min(c.rounds - done);
             let log = Log::collect_compiled(
                 self.world.clone(),
                 self.logger.clone(),
-                &CollectOptions { n_rounds: n, seed: chunk_seed(seed, chunk), len_list: c.len_list, reward: None },
+                &CollectOptions { n_rounds: n, seed: chunk_seed(seed, logs.len()), len_list: c.len_list, reward: None },
             )?;
             if let Some(s) = ctr.as_deref_mut() {
                 s.add(&log, &self.world, c.eta);
             }
-            slates.append(&log, &mut self.target)?;
+            logs.push(log);
             done += n;
-            chunk += 1;
+        }
+        Ok(logs)
+    }
+
+    /// The slate estimators' input from a log's chunks (the new policy's side is the slow part:
+    /// the exact continuations of every ranking prefix).
+    fn slates(&mut self, logs: &[Log]) -> Result<Slates> {
+        let mut slates = Slates::new(self.config.len_list, self.world.n_items());
+        for log in logs {
+            slates.append(log, &mut self.target)?;
         }
         Ok(slates)
     }
@@ -791,7 +802,7 @@ impl Run for Runner {
         let out = match self.output.take() {
             None => {
                 let mut sums = CtrSums::new(self.config.len_list);
-                self.main = Some(self.collect(0, Some(&mut sums))?);
+                self.main = self.logs(0, Some(&mut sums))?;
                 Output {
                     truth: f64::NAN,
                     ctr: ctr_rows(&sums, &self.config),
@@ -805,7 +816,8 @@ impl Run for Runner {
             Some(out) if out.main.is_none() => {
                 let mut out = out;
                 out.truth = exact_ranking_value(&self.world, &self.target.policy, self.config.len_list)?;
-                let slates = self.main.take().expect("the page's log is collected first");
+                let logs = std::mem::take(&mut self.main);
+                let slates = self.slates(&logs)?;
                 let reading = Reading { naive: slates.logged(), est: slates.estimate_all(self.config.logger)? };
                 self.reps.push(reading.clone());
                 out.main = Some(reading);
@@ -821,7 +833,8 @@ impl Run for Runner {
                     return Ok(None);
                 }
                 let mut out = out;
-                let slates = self.collect(r, None)?;
+                let logs = self.logs(r, None)?;
+                let slates = self.slates(&logs)?;
                 self.reps.push(Reading { naive: slates.logged(), est: slates.estimate_all(self.config.logger)? });
                 out.spread = Some(spreads(&self.reps, out.truth));
                 out.done = self.reps.len();
