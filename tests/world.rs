@@ -453,6 +453,60 @@ fn a_components_rows_carry_that_components_propensities() {
         }
         assert!(log.component_subset(2).is_err());
     }
+    // a logger that is not a mixture has one component, itself: its rows are the whole log
+    let plain = collect(&w, &softmax(3.0), 500, 7, 1);
+    let all = plain.component_subset(0).unwrap();
+    assert_eq!((all.n_rows(), &all.action, &all.pscore), (plain.n_rows(), &plain.action, &plain.pscore));
+    assert!(plain.component_subset(1).is_err());
+}
+
+#[test]
+fn a_cascade_ranking_value_is_enumerated_up_to_twenty_million_ranking_user_pairs_then_simulated() {
+    // Over 128 items the cascade's closed form is off, so the world enumerates every ranking of
+    // every user while that is at most 2·10⁷ pairs, and simulates beyond.
+    let cascade = |users: f64, items: f64| {
+        world(
+            WorldConfig::from_value(&Value::object([
+                ("nUsers", Value::from(users)),
+                ("nItems", Value::from(items)),
+                ("positionBias", Value::object([("model", Value::from("cascade"))])),
+            ]))
+            .unwrap(),
+        )
+    };
+    let small = cascade(3.0, 129.0); // 129 × 128 rankings × 3 users = 5·10⁴
+    let p = Policy::compile(&small, &softmax(1.0)).unwrap();
+    let v = small.ranking_value(&p, 2, Signal::Click, 1000, 1).unwrap();
+    assert!(v.exact && v.standard_error == 0.0, "{v:?}");
+    let mc = small.ranking_value_monte_carlo(&p, 2, Signal::Click, 4000, 2).unwrap();
+    assert!((mc.value - v.value).abs() < 4.0 * mc.standard_error, "MC {mc:?} vs exact {v:?}");
+    let large = cascade(600.0, 200.0); // 200 × 199 × 600 = 2.4·10⁷
+    let p = Policy::compile(&large, &softmax(1.0)).unwrap();
+    let v = large.ranking_value(&p, 2, Signal::Click, 200, 1).unwrap();
+    assert!(!v.exact && v.n_rounds == 200 && v.standard_error > 0.0, "{v:?}");
+}
+
+#[test]
+fn a_noisy_true_reward_model_gives_the_same_table_per_user_as_per_row() {
+    use receval::world::RewardModelSpec;
+    let w = world(WorldConfig { n_users: 30, n_items: 8, ..Default::default() });
+    let log = collect(&w, &softmax(1.0), 400, 3, 1);
+    let truth = RewardModelSpec::True { misspecification: 0.0, bias: 0.0, noise: 0.0, seed: 0 }.user_table(&log).unwrap();
+    for (misspecification, bias, noise) in [(0.0, 0.0, 0.5), (0.5, 0.0, 0.0), (0.0, 0.1, 0.0)] {
+        let spec = RewardModelSpec::True { misspecification, bias, noise, seed: 9 };
+        let (table, rows) = (spec.user_table(&log).unwrap(), spec.fit(&log).unwrap());
+        let ni = w.n_items();
+        for r in 0..log.n_rows() {
+            let u = log.user[r] as usize;
+            assert_eq!(&rows[r * ni..(r + 1) * ni], &table[u * ni..(u + 1) * ni], "row {r}");
+        }
+        let moved = table.iter().zip(&truth).filter(|(a, b)| (*a - *b).abs() > 1e-9).count();
+        assert!(
+            moved > table.len() / 2,
+            "{misspecification} {bias} {noise}: only {moved} of {} values differ from the truth",
+            table.len()
+        );
+    }
 }
 
 #[test]
