@@ -62,6 +62,38 @@ for (const est of Object.keys(reads)) {
   const dst = src.map((a) => new a.constructor(a.length));
   emit(`${est} 1e6x10 (memcpy of its input)`, time(11, () => src.forEach((a, i) => dst[i].set(a))));
 }
+// The slate estimators on a comparable input: 10⁵ rankings × 10 slots (10⁶ slots), each reading
+// slate ids, positions, rewards and its own pair of propensities.
+function slateData(nSlates, len) {
+  const n = nSlates * len;
+  let s = 1;
+  const u = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const cols = ['pscore', 'evaluationPolicyPscore', 'pscoreItemPosition', 'evaluationPolicyPscoreItemPosition', 'pscoreCascade', 'evaluationPolicyPscoreCascade'];
+  const d = { slateId: new Int32Array(n), position: new Int32Array(n), reward: new Float64Array(n), lenList: len };
+  for (const c of cols) d[c] = new Float64Array(n);
+  for (let j = 0; j < nSlates; j++) {
+    const [ps, es] = [0.2 + 0.8 * u(), u()];
+    let [pc, ec] = [1, 1];
+    for (let k = 0; k < len; k++) {
+      const i = j * len + k;
+      pc *= 0.5 + 0.5 * u();
+      ec *= u();
+      [d.slateId[i], d.position[i], d.reward[i]] = [j, k, u() < 0.2 ? 1 : 0];
+      [d.pscore[i], d.evaluationPolicyPscore[i], d.pscoreItemPosition[i], d.evaluationPolicyPscoreItemPosition[i]] = [ps, es, 0.1 + 0.9 * u(), u()];
+      [d.pscoreCascade[i], d.evaluationPolicyPscoreCascade[i]] = [pc, ec];
+    }
+  }
+  return d;
+}
+const slates = slateData(100_000, 10);
+const slateReads = { sips: ['pscore', 'evaluationPolicyPscore'], iips: ['pscoreItemPosition', 'evaluationPolicyPscoreItemPosition'], rips: ['pscoreCascade', 'evaluationPolicyPscoreCascade'] };
+for (const [est, own] of Object.entries(slateReads)) {
+  emit(`${est} 1e5 slates x 10 (with validation)`, time(7, () => rv.estimateSlatePolicyValue(est, slates)));
+  const src = ['slateId', 'position', 'reward', ...own].map((k) => slates[k]);
+  const dst = src.map((a) => new a.constructor(a.length));
+  emit(`${est} 1e5 slates x 10 (memcpy of its input)`, time(7, () => src.forEach((a, i) => dst[i].set(a))));
+}
+
 const small = new rv.BanditData(benchData(10_000, 10, 2));
 emit('bootstrap ipw 1e4, 1000 samples', time(7, () => small.estimateInterval('ipw', undefined, { nBootstrapSamples: 1000, randomState: 1 })));
 emit('bootstrap snipw 1e4, 1000 samples', time(7, () => small.estimateInterval('snipw', undefined, { nBootstrapSamples: 1000, randomState: 1 })));
@@ -104,6 +136,10 @@ for (const est of ['ipw', 'snipw', 'dr']) {
   const floor = ms(`${est} 1e6x10 (memcpy of its input)`);
   rows.push([`${est}: one-shot call ≤ 2× memcpy of its input`, ms(`${est} 1e6x10 (with validation)`), 2 * floor, `memcpy ${floor.toFixed(1)} ms`]);
   rows.push([`${est}: data in Wasm ≥ 10× OBP`, ms(`${est} 1e6x10 (in memory)`), OBP_MS[est] / 10, `OBP ${OBP_MS[est]} ms`]);
+}
+for (const est of Object.keys(slateReads)) {
+  const floor = ms(`${est} 1e5 slates x 10 (memcpy of its input)`);
+  rows.push([`${est} (slate): one-shot ≤ 2× memcpy`, ms(`${est} 1e5 slates x 10 (with validation)`), 2 * floor, `memcpy ${floor.toFixed(1)} ms`]);
 }
 rows.push(['bootstrap 1000 × 1e4 ≥ 10× OBP', ms('bootstrap ipw 1e4, 1000 samples'), OBP_MS.bootstrap / 10, `OBP ${OBP_MS.bootstrap} ms`]);
 rows.push(['collect 1e5 rounds, 10 actions ≥ 10× OBP', ms('collect 1e5 rounds, 10 items'), OBP_MS.collect / 10, `OBP ${OBP_MS.collect} ms`]);

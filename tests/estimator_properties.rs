@@ -544,6 +544,94 @@ fn weight_diagnostics_equal_their_definitions_on_unequal_weights() {
 }
 
 #[test]
+fn slates_laid_out_in_any_order_give_the_same_estimates_as_slate_after_slate() {
+    // Slots grouped slate after slate (ids never decreasing: the grouping's fast path) and the
+    // same slots with the slates interleaved and out of order (the general path).
+    let (ns, l) = (300usize, 4usize);
+    let mut rng = Rng::new(77);
+    let mut cols: [Vec<f64>; 7] = Default::default();
+    for _ in 0..ns {
+        let (sb, se) = (0.05 + 0.95 * rng.uniform(), rng.uniform());
+        let (mut pb, mut pe) = (1.0, 1.0);
+        for _ in 0..l {
+            pb *= 0.3 + 0.7 * rng.uniform();
+            pe *= 0.3 + 0.7 * rng.uniform();
+            let (b, e) = (0.1 + 0.9 * rng.uniform(), rng.uniform());
+            let reward = if rng.bernoulli(0.3) { 1.0 } else { 0.0 };
+            for (c, x) in cols.iter_mut().zip([reward, sb, se, b, e, pb, pe]) {
+                c.push(x);
+            }
+        }
+    }
+    // interleaved: slates in reverse order, two at a time, their slots alternating, each
+    // slate's positions in the order 2, 0, 3, 1
+    let mut order = Vec::new();
+    for pair in (0..ns).rev().collect::<Vec<_>>().chunks(2) {
+        for k in [2, 0, 3, 1] {
+            order.extend(pair.iter().map(|&s| s * l + k));
+        }
+    }
+    let run = |est: SlateEstimator, slots: &[usize]| {
+        let col = |c: usize| slots.iter().map(|&i| cols[c][i]).collect::<Vec<f64>>();
+        let slate_id: Vec<u32> = slots.iter().map(|&i| (i / l) as u32).collect();
+        let position: Vec<u32> = slots.iter().map(|&i| (i % l) as u32).collect();
+        let c: Vec<Vec<f64>> = (0..7).map(col).collect();
+        let p = PreparedSlateEstimate::new(
+            est,
+            SlateFeedbackParts {
+                slate_id: &slate_id,
+                position: &position,
+                reward: &c[0],
+                len_list: l,
+                pscore: Some(&c[1]),
+                evaluation_policy_pscore: Some(&c[2]),
+                pscore_item_position: Some(&c[3]),
+                evaluation_policy_pscore_item_position: Some(&c[4]),
+                pscore_cascade: Some(&c[5]),
+                evaluation_policy_pscore_cascade: Some(&c[6]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let rr: Vec<(usize, f64)> = slots.iter().copied().zip(p.round_rewards().iter().copied()).collect();
+        (p.value(), p.normal(0.05).unwrap(), p.n_slates(), rr)
+    };
+    let in_order: Vec<usize> = (0..ns * l).collect();
+    for name in ["sips", "iips", "rips", "snsips", "sniips", "snrips"] {
+        let est = SlateEstimator::by_name(name).unwrap();
+        let (v, iv, n, rr) = run(est, &in_order);
+        let (v2, iv2, n2, mut rr2) = run(est, &order);
+        assert_eq!((n, n2), (ns, ns), "{name}");
+        assert!(
+            (v - v2).abs() < 1e-12 && (iv.upper - iv2.upper).abs() < 1e-12 && (iv.lower - iv2.lower).abs() < 1e-12,
+            "{name}: {v} {iv:?} vs {v2} {iv2:?}"
+        );
+        rr2.sort_by_key(|x| x.0);
+        assert!(rr.iter().zip(&rr2).all(|(a, b)| a.0 == b.0 && (a.1 - b.1).abs() < 1e-12), "{name}: per-slot values");
+    }
+    // a position twice in a slate: the first slot (in log order) that repeats one, in either layout
+    let dup = |slate_id: &[u32], position: &[u32]| {
+        let n = slate_id.len();
+        let ones = vec![0.5; n];
+        let parts = SlateFeedbackParts {
+            slate_id,
+            position,
+            reward: &ones,
+            len_list: 3,
+            pscore_item_position: Some(&ones),
+            evaluation_policy_pscore_item_position: Some(&ones),
+            ..Default::default()
+        };
+        match PreparedSlateEstimate::new(SlateEstimator::Iips, parts) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("a repeated position is refused"),
+        }
+    };
+    assert!(dup(&[0, 0, 0, 1, 1, 1], &[0, 1, 2, 0, 2, 2]).contains("slate 1 has position 2 twice (index 5)"));
+    assert!(dup(&[1, 0, 1, 0, 1, 0], &[0, 0, 2, 1, 2, 1]).contains("slate 1 has position 2 twice (index 4)"));
+}
+
+#[test]
 fn slate_normal_standard_errors_agree_with_the_jackknife() {
     // The delta-method standard error of every slate estimator (a ratio of means for the
     // self-normalized ones) against the jackknife over slates, computed here from the estimate

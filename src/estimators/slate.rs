@@ -150,8 +150,75 @@ impl SlateEstimator {
 /// Validated slot-level input with its slates grouped.
 struct Slates<'a> {
     parts: SlateFeedbackParts<'a>,
-    /// Slot indices of each slate, in first-appearance order of the slate ids.
-    groups: Vec<Vec<usize>>,
+    groups: Groups,
+}
+
+/// The slots of each slate, slates in first-appearance order of their ids, each slate's slots in
+/// log order: slate g's are `slots[start[g]..start[g + 1]]` (one allocation, not one per slate).
+#[derive(Debug, Clone)]
+struct Groups {
+    start: Vec<usize>,
+    slots: Vec<usize>,
+}
+
+impl Groups {
+    fn len(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        self.start.windows(2).map(|w| &self.slots[w[0]..w[1]])
+    }
+
+    /// Group the slots of `slate_id`; the error names the first slot (in log order) whose position
+    /// its slate already has.
+    fn of(slate_id: &[u32], position: &[u32], len_list: usize) -> Result<Groups> {
+        let duplicate = |s: u32, i: usize| {
+            Error::invalid(
+                "position",
+                format!(
+                    "expected distinct positions within a slate, but slate {s} has position {} twice (index {i})",
+                    position[i]
+                ),
+            )
+        };
+        // The usual layout, slate after slate (ids never decreasing): each run of equal ids is a
+        // slate, and the slots are the log's own order.
+        if slate_id.windows(2).all(|w| w[0] <= w[1]) {
+            let mut start = vec![0];
+            let mut seen = vec![false; len_list];
+            for (i, (&s, &k)) in slate_id.iter().zip(position).enumerate() {
+                if i > 0 && s != slate_id[i - 1] {
+                    start.push(i);
+                    seen.iter_mut().for_each(|x| *x = false);
+                }
+                // positions are checked to be below len_list before grouping
+                if std::mem::replace(&mut seen[k as usize], true) {
+                    return Err(duplicate(s, i));
+                }
+            }
+            start.push(slate_id.len());
+            return Ok(Groups { start, slots: (0..slate_id.len()).collect() });
+        }
+        let mut index = std::collections::HashMap::new();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (i, &s) in slate_id.iter().enumerate() {
+            let g = *index.entry(s).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            if groups[g].iter().any(|&j| position[j] == position[i]) {
+                return Err(duplicate(s, i));
+            }
+            groups[g].push(i);
+        }
+        let mut start = Vec::with_capacity(groups.len() + 1);
+        start.push(0);
+        for g in &groups {
+            start.push(start[start.len() - 1] + g.len());
+        }
+        Ok(Groups { start, slots: groups.concat() })
+    }
 }
 
 fn check_len(name: &str, xs: &[f64], n: usize) -> Result<()> {
@@ -217,25 +284,9 @@ impl<'a> Slates<'a> {
         }
 
         // Group slots by slate and check positions are distinct within a slate.
-        let mut index = std::collections::HashMap::new();
-        let mut groups: Vec<Vec<usize>> = Vec::new();
-        for (i, &s) in p.slate_id.iter().enumerate() {
-            let g = *index.entry(s).or_insert_with(|| {
-                groups.push(Vec::new());
-                groups.len() - 1
-            });
-            if groups[g].iter().any(|&j| p.position[j] == p.position[i]) {
-                return Err(Error::invalid(
-                    "position",
-                    format!(
-                        "expected distinct positions within a slate, but slate {s} has position {} twice (index {i})",
-                        p.position[i]
-                    ),
-                ));
-            }
-            groups[g].push(i);
-        }
-        for g in &groups {
+        let groups = Groups::of(p.slate_id, p.position, p.len_list)?;
+        let mut sorted = Vec::new();
+        for g in groups.iter() {
             let s = p.slate_id[g[0]];
             match est {
                 SlateEstimator::Sips | SlateEstimator::SnSips | SlateEstimator::Pi => {
@@ -251,8 +302,11 @@ impl<'a> Slates<'a> {
                     }
                 }
                 SlateEstimator::Rips | SlateEstimator::SnRips | SlateEstimator::CascadeDr => {
-                    let mut sorted = g.clone();
-                    sorted.sort_by_key(|&j| p.position[j]);
+                    sorted.clear();
+                    sorted.extend_from_slice(g);
+                    if !sorted.windows(2).all(|w| p.position[w[0]] < p.position[w[1]]) {
+                        sorted.sort_by_key(|&j| p.position[j]);
+                    }
                     for (arr, name) in [(b, bn), (e, en)] {
                         if sorted.windows(2).any(|w| arr[w[1]] > arr[w[0]] * (1.0 + 1e-12)) {
                             return Err(Error::invalid(
@@ -460,7 +514,7 @@ pub fn pseudoinverse_coefficients(m: usize, l: usize) -> [f64; 3] {
 pub struct PreparedSlateEstimate {
     round_rewards: Vec<f64>,
     terms: GroupedTerms,
-    groups: Vec<Vec<usize>>,
+    groups: Groups,
 }
 
 impl PreparedSlateEstimate {
