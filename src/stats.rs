@@ -211,6 +211,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cmp_ties_the_two_zeros_and_orders_the_rest_as_total_cmp() {
+        use std::cmp::Ordering::*;
+        assert_eq!((cmp(-0.0, 0.0), cmp(0.0, -0.0), cmp(-0.0, -0.0)), (Equal, Equal, Equal));
+        assert_eq!((cmp(-1.0, 0.0), cmp(0.0, 1e-300), cmp(f64::NAN, f64::INFINITY)), (Less, Less, Greater));
+        // a descending order keeps a −0 and a +0 in index order (the tie-break), never by sign
+        assert_eq!(order_desc(&[0.0, -0.0, 1.0, -0.0]), vec![2, 0, 1, 3]);
+    }
+
+    #[test]
     fn the_normal_quantile_inverts_the_normal_cdf_in_every_branch() {
         // Φ(x) = erfc(−x/√2)/2 (libm, independent of AS 241); p across AS 241's three branches:
         // |p − ½| ≤ 0.425, then r = √(−ln min(p, 1−p)) ≤ 5, then r > 5
