@@ -446,6 +446,16 @@ pub fn integer_field(obj: &JsValue, key: &str, default: Option<u64>, max: f64) -
     }
 }
 
+/// An optional boolean field (`true` or `false`, nothing else).
+pub fn bool_field(obj: &JsValue, key: &str) -> Result<Option<bool>> {
+    match field(obj, key)? {
+        Some(v) => {
+            v.as_bool().map(Some).ok_or_else(|| Error::invalid(key, format!("expected true or false, got {}", describe(&v))))
+        }
+        None => Ok(None),
+    }
+}
+
 /// An optional number field.
 pub fn number_field(obj: &JsValue, key: &str) -> Result<Option<f64>> {
     field(obj, key)?.map(|v| number(key, &v)).transpose()

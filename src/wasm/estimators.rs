@@ -196,9 +196,13 @@ pub(crate) fn lambda_param(params: &Option<JsValue>) -> Result<LambdaChoice> {
 }
 
 /// An estimator name and `params`' λ, resolved on `data` (already validated).
-fn name_and_lambda(estimator_name: &JsValue, params: &Option<JsValue>, data: &BanditData) -> Result<(String, Option<f64>)> {
+fn name_and_lambda(
+    estimator_name: &JsValue,
+    params: &Option<JsValue>,
+    data: &est::BanditFeedback<'_>,
+) -> Result<(String, Option<f64>)> {
     let name = name("estimatorName", estimator_name)?;
-    let lambda = lambda_param(params)?.resolve(&name, &data.view_trusted())?;
+    let lambda = lambda_param(params)?.resolve(&name, data)?;
     Ok((name, lambda))
 }
 
@@ -730,6 +734,16 @@ pub(crate) fn summarize_data(
 #[wasm_bindgen(js_name = BanditData)]
 pub struct BanditDataHandle {
     data: BanditData,
+    /// Made by `allocate`: the page may write into the arrays through `views()` at any time, so
+    /// every call checks them first (a handle made from an input was checked once and is private).
+    writable: bool,
+}
+
+impl BanditDataHandle {
+    /// The data as the estimators read it: checked now if the page can write to it.
+    fn view(&self) -> Result<est::BanditFeedback<'_>> {
+        if self.writable { self.data.view() } else { Ok(self.data.view_trusted()) }
+    }
 }
 
 #[wasm_bindgen(js_class = BanditData)]
@@ -741,7 +755,100 @@ impl BanditDataHandle {
     ) -> std::result::Result<BanditDataHandle, JsError> {
         let data = bandit_data(&input).map_err(js_error)?;
         data.view().map_err(js_error)?;
-        Ok(BanditDataHandle { data })
+        Ok(BanditDataHandle { data, writable: false })
+    }
+
+    /// An empty log of `nRounds` rounds over `nActions` actions (all zeros) for a page to fill in
+    /// place, without building arrays in JS and copying them in: get the arrays with `views()`,
+    /// write every round, then call the estimators. Since the page can write to the arrays at any
+    /// time, every call checks them first (one pass, fused with the estimate for
+    /// `estimatePolicyValue`). `options`: `{ lenList = 1, rewardModel = false }`; with
+    /// `lenList > 1` a `position` array is allocated too, with `rewardModel` an
+    /// `estimatedRewardsByRegModel` array.
+    pub fn allocate(
+        #[wasm_bindgen(js_name = nRounds, unchecked_param_type = "number")] n_rounds: JsValue,
+        #[wasm_bindgen(js_name = nActions, unchecked_param_type = "number")] n_actions: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ lenList?: number; rewardModel?: boolean }")] options: Option<JsValue>,
+    ) -> std::result::Result<BanditDataHandle, JsError> {
+        let run = || -> Result<BanditDataHandle> {
+            let n = integer("nRounds", &n_rounds, MAX_INT)? as usize;
+            let k = integer("nActions", &n_actions, MAX_INT)? as usize;
+            if n == 0 || k == 0 {
+                return Err(Error::invalid(if n == 0 { "nRounds" } else { "nActions" }, "expected a positive integer, got 0"));
+            }
+            let (mut len_list, mut reward_model) = (1, false);
+            if let Some(o) = options.as_ref().filter(|o| !o.is_undefined() && !o.is_null()) {
+                expect_object(o, "options", "an object { lenList, rewardModel }")?;
+                check_keys(o, "options", &["lenList", "rewardModel"])?;
+                len_list = integer_field(o, "lenList", Some(1), MAX_INT)?.unwrap_or(1) as usize;
+                if len_list == 0 {
+                    return Err(Error::invalid("options.lenList", "expected a positive integer, got 0"));
+                }
+                reward_model = bool_field(o, "rewardModel")?.unwrap_or(false);
+            }
+            let cells = (n * k) as f64 * len_list as f64;
+            let tables = if reward_model { 2.0 } else { 1.0 };
+            crate::limits::check(
+                "nRounds",
+                &format!("a log of {n} rounds × {k} actions × {len_list} positions"),
+                cells * tables,
+                8,
+            )?;
+            let cells = cells as usize;
+            Ok(BanditDataHandle {
+                data: BanditData {
+                    reward: vec![0.0; n],
+                    action: vec![0; n],
+                    pscore: vec![0.0; n],
+                    position: (len_list > 1).then(|| vec![0; n]),
+                    action_dist: vec![0.0; cells],
+                    estimated_rewards_by_reg_model: reward_model.then(|| vec![0.0; cells]),
+                    pi_b: None,
+                    n_actions: k,
+                    len_list,
+                },
+                writable: true,
+            })
+        };
+        run().map_err(js_error)
+    }
+
+    /// The arrays of a handle made by `allocate`, as views of Wasm memory to write into:
+    /// `{ reward, action, pscore, actionDist, position?, estimatedRewardsByRegModel? }`.
+    ///
+    /// A view is valid until the module's memory grows, which any later call into the module may
+    /// do: get the views, fill them, and call nothing else in between (a view whose memory moved
+    /// has length 0, and what is written to it is lost). Do not keep them after `free()`.
+    #[wasm_bindgen(unchecked_return_type = "BanditDataViews")]
+    pub fn views(&mut self) -> std::result::Result<JsValue, JsError> {
+        if !self.writable {
+            return Err(js_error(Error::unsupported(
+                "views",
+                "this BanditData was made from an input and is read-only; BanditData.allocate(nRounds, nActions, options) makes one to fill in place",
+            )));
+        }
+        let d = &mut self.data;
+        let o = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+        };
+        // SAFETY: each view covers exactly one of the handle's vectors, which are never resized
+        // while the handle lives; no allocation happens between making the views and returning
+        // them (the object and its properties live in JS), and the doc above says how long they
+        // stay valid.
+        unsafe {
+            set("reward", &Float64Array::view_mut_raw(d.reward.as_mut_ptr(), d.reward.len()));
+            set("action", &js_sys::Uint32Array::view_mut_raw(d.action.as_mut_ptr(), d.action.len()));
+            set("pscore", &Float64Array::view_mut_raw(d.pscore.as_mut_ptr(), d.pscore.len()));
+            set("actionDist", &Float64Array::view_mut_raw(d.action_dist.as_mut_ptr(), d.action_dist.len()));
+            if let Some(p) = d.position.as_mut() {
+                set("position", &js_sys::Uint32Array::view_mut_raw(p.as_mut_ptr(), p.len()));
+            }
+            if let Some(q) = d.estimated_rewards_by_reg_model.as_mut() {
+                set("estimatedRewardsByRegModel", &Float64Array::view_mut_raw(q.as_mut_ptr(), q.len()));
+            }
+        }
+        Ok(o.into())
     }
 
     /// Number of rounds.
@@ -757,8 +864,15 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<f64, JsError> {
-        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &self.data).map_err(js_error)?;
-        est::estimate_policy_value(&estimator_name, &self.data.view_trusted(), lambda).map_err(js_error)
+        if self.writable {
+            // checked and estimated in one pass, as the one-shot call does
+            if let (Ok(name), Ok(LambdaChoice::Fixed(lambda))) = (name("estimatorName", &estimator_name), lambda_param(&params)) {
+                return est::estimate_policy_value_checked(&name, self.data.parts(), lambda).map_err(js_error);
+            }
+        }
+        let data = self.view().map_err(js_error)?;
+        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &data).map_err(js_error)?;
+        est::estimate_policy_value(&estimator_name, &data, lambda).map_err(js_error)
     }
 
     /// See the top-level `estimateRoundRewards`.
@@ -768,8 +882,9 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<Float64Array, JsError> {
-        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &self.data).map_err(js_error)?;
-        let rr = est::estimate_round_rewards(&estimator_name, &self.data.view_trusted(), lambda).map_err(js_error)?;
+        let data = self.view().map_err(js_error)?;
+        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &data).map_err(js_error)?;
+        let rr = est::estimate_round_rewards(&estimator_name, &data, lambda).map_err(js_error)?;
         Ok(Float64Array::from(&rr[..]))
     }
 
@@ -781,9 +896,10 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
         #[wasm_bindgen(unchecked_param_type = "IntervalOptions")] options: Option<JsValue>,
     ) -> std::result::Result<JsValue, JsError> {
-        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &self.data).map_err(js_error)?;
+        let data = self.view().map_err(js_error)?;
+        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &data).map_err(js_error)?;
         let method = interval_method(&options).map_err(js_error)?;
-        to_js(&interval_out(&self.data.view_trusted(), &estimator_name, lambda, method).map_err(js_error)?)
+        to_js(&interval_out(&data, &estimator_name, lambda, method).map_err(js_error)?)
     }
 
     /// See the top-level `estimateDiagnostics`.
@@ -793,8 +909,9 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<JsValue, JsError> {
-        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &self.data).map_err(js_error)?;
-        to_js(&diagnostics(&estimator_name, &self.data.view_trusted(), lambda).map_err(js_error)?)
+        let data = self.view().map_err(js_error)?;
+        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &data).map_err(js_error)?;
+        to_js(&diagnostics(&estimator_name, &data, lambda).map_err(js_error)?)
     }
 }
 

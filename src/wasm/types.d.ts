@@ -11,6 +11,18 @@ export type SlateEstimatorName = "sips" | "iips" | "rips" | "snsips" | "sniips" 
 type Floats = Float64Array | ArrayLike<number>;
 type Indices = Int32Array | Uint32Array | ArrayLike<number>;
 
+/** The arrays of a `BanditData.allocate` handle: views of Wasm memory to fill in place (see `views()`). */
+export interface BanditDataViews {
+  reward: Float64Array;
+  action: Uint32Array;
+  pscore: Float64Array;
+  actionDist: Float64Array;
+  /** With `lenList > 1`. */
+  position?: Uint32Array;
+  /** With `rewardModel: true`. */
+  estimatedRewardsByRegModel?: Float64Array;
+}
+
 /** Logged bandit feedback plus the evaluation policy (OBP's names in camelCase). */
 export interface BanditInput {
   /** Observed reward per round. */

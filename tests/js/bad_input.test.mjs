@@ -253,3 +253,58 @@ test('typed arrays are copied and checked block by block: the same bits and the 
   assert.match(message(() => rv.estimatePolicyValue('ipw', positions)), /`position`.*index 7000/);
   assert.equal(message(() => rv.estimatePolicyValue('ipw', positions)), message(() => new rv.BanditData(positions)));
 });
+
+test('BanditData.allocate: a log filled in place through views gives the bits of the same log copied in, and is checked on every call', () => {
+  const n = 5000, k = 6;
+  let s = 3;
+  const u = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const input = { reward: new Float64Array(n), action: new Uint32Array(n), pscore: new Float64Array(n), actionDist: new Float64Array(n * k), estimatedRewardsByRegModel: new Float64Array(n * k), nActions: k };
+  for (let i = 0; i < n; i++) {
+    const w = Array.from({ length: k }, () => u() + 0.05);
+    const z = w.reduce((a, b) => a + b, 0);
+    for (let a = 0; a < k; a++) { input.actionDist[i * k + a] = w[a] / z; input.estimatedRewardsByRegModel[i * k + a] = u(); }
+    input.action[i] = Math.floor(u() * k);
+    input.pscore[i] = 0.1 + 0.9 * u();
+    input.reward[i] = u() < 0.3 ? 1 : 0;
+  }
+  const copied = new rv.BanditData(input);
+  const filled = rv.BanditData.allocate(n, k, { rewardModel: true });
+  const v = filled.views();
+  assert.deepEqual(Object.keys(v).sort(), ['action', 'actionDist', 'estimatedRewardsByRegModel', 'pscore', 'reward']);
+  for (const key of Object.keys(v)) v[key].set(input[key]);
+  for (const name of ['ipw', 'snipw', 'dr', 'dm', 'switch-dr']) {
+    assert.ok(Object.is(filled.estimatePolicyValue(name), copied.estimatePolicyValue(name)), name);
+    assert.deepEqual(filled.estimateRoundRewards(name), copied.estimateRoundRewards(name), name);
+  }
+  assert.deepEqual(filled.estimateInterval('snipw', undefined, { randomState: 4, nBootstrapSamples: 200 }), copied.estimateInterval('snipw', undefined, { randomState: 4, nBootstrapSamples: 200 }));
+  assert.deepEqual(filled.estimateDiagnostics('ipw', { lambda: 3 }), copied.estimateDiagnostics('ipw', { lambda: 3 }));
+  // written after an estimate: the next call sees the change, and refuses what is not a log
+  const again = filled.views();
+  again.action[4999] = k;
+  const message = (f) => { try { f(); } catch (e) { return e.message; } assert.fail('expected an error'); };
+  for (const f of [() => filled.estimatePolicyValue('ipw'), () => filled.estimateRoundRewards('dr'), () => filled.estimateInterval('ipw'), () => filled.estimateDiagnostics('ipw'), () => filled.estimatePolicyValue('ipw', { lambdas: [1, 10] })]) {
+    assert.match(message(f), /^`action`.*got 6 at index 4999/);
+  }
+  again.action[4999] = input.action[4999];
+  again.pscore[17] = 0;
+  assert.match(message(() => filled.estimatePolicyValue('dr')), /^`pscore`.*0 at index 17.*zero propensity/);
+  again.pscore[17] = input.pscore[17];
+  assert.ok(Object.is(filled.estimatePolicyValue('ipw'), copied.estimatePolicyValue('ipw')));
+  // an untouched allocation is not a log: its propensities are 0
+  const empty = rv.BanditData.allocate(3, 2);
+  assert.match(message(() => empty.estimatePolicyValue('ipw')), /^`actionDist`|^`pscore`/);
+  const ranked = rv.BanditData.allocate(2, 3, { lenList: 2 });
+  assert.deepEqual(Object.keys(ranked.views()).sort(), ['action', 'actionDist', 'position', 'pscore', 'reward']);
+  assert.equal(ranked.views().actionDist.length, 2 * 3 * 2);
+  // bad arguments, named; a handle made from an input stays read-only
+  assert.match(message(() => rv.BanditData.allocate(0, 3)), /^`nRounds`/);
+  assert.match(message(() => rv.BanditData.allocate(3, 0)), /^`nActions`/);
+  assert.match(message(() => rv.BanditData.allocate(1.5, 3)), /^`nRounds`/);
+  assert.match(message(() => rv.BanditData.allocate('3', 3)), /^`nRounds`/);
+  assert.match(message(() => rv.BanditData.allocate(3, 3, { lenList: 0 })), /lenList/);
+  assert.match(message(() => rv.BanditData.allocate(3, 3, { rewardModel: 1 })), /^`rewardModel`.*true or false/);
+  assert.match(message(() => rv.BanditData.allocate(3, 3, { positions: true })), /positions/);
+  assert.match(message(() => rv.BanditData.allocate(1e9, 1000)), /^`nRounds`.*limit/);
+  assert.match(message(() => copied.views()), /^`views`.*read-only.*allocate/);
+  for (const h of [copied, filled, empty, ranked]) h.free();
+});
