@@ -213,9 +213,25 @@ fn out_of_unit(name: &str, dist: &[f64], row_len: usize, len_list: usize) -> Res
     Ok(())
 }
 
+/// n × n_actions × len_list, or an error naming `name` if that does not fit a `usize` (on wasm32 a
+/// wrapped product would let a short array pass as a whole log).
+fn cells(name: &str, n: usize, n_actions: usize, len_list: usize) -> Result<usize> {
+    n.checked_mul(n_actions).and_then(|c| c.checked_mul(len_list)).ok_or_else(|| {
+        Error::invalid(
+            name,
+            format!("n_rounds {n} × nActions {n_actions} × lenList {len_list} values are more than any array can hold"),
+        )
+    })
+}
+
 /// Check that every row of a flat `n × n_actions × len_list` distribution is a probability vector.
 pub(crate) fn check_distribution(name: &str, dist: &[f64], n: usize, n_actions: usize, len_list: usize) -> Result<()> {
-    check_len(name, dist.len(), n * n_actions * len_list, &format!("n_rounds {n} × nActions {n_actions} × lenList {len_list}"))?;
+    check_len(
+        name,
+        dist.len(),
+        cells(name, n, n_actions, len_list)?,
+        &format!("n_rounds {n} × nActions {n_actions} × lenList {len_list}"),
+    )?;
     let row_len = n_actions * len_list;
     let off = |s: f64| (s - 1.0).abs() > SUM_TOLERANCE;
     if len_list == 1 {
@@ -331,7 +347,7 @@ impl<'a> BanditFeedback<'a> {
             check_len(
                 "estimatedRewardsByRegModel",
                 q.len(),
-                n * p.n_actions * p.len_list,
+                cells("estimatedRewardsByRegModel", n, p.n_actions, p.len_list)?,
                 &format!("n_rounds {n} × nActions {} × lenList {}", p.n_actions, p.len_list),
             )?;
             check_finite("estimatedRewardsByRegModel", q)?;
@@ -525,7 +541,8 @@ impl BanditData {
     }
 
     /// A view without re-validation, for data validated once at construction and not changed
-    /// since (the JS `BanditData` handle keeps its data private for that reason).
+    /// since (a JS `BanditData` made from an input keeps its data private for that reason; one
+    /// made by `BanditData.allocate`, which the page writes to, is checked on every call).
     pub(crate) fn view_trusted(&self) -> BanditFeedback<'_> {
         BanditFeedback {
             reward: &self.reward,

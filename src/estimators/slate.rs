@@ -189,8 +189,10 @@ impl Groups {
             let mut seen = vec![false; len_list];
             for (i, (&s, &k)) in slate_id.iter().zip(position).enumerate() {
                 if i > 0 && s != slate_id[i - 1] {
+                    // forget the positions of the slate before (only its own: linear in the log)
+                    let last = start[start.len() - 1];
+                    position[last..i].iter().for_each(|&k| seen[k as usize] = false);
                     start.push(i);
-                    seen.iter_mut().for_each(|x| *x = false);
                 }
                 // positions are checked to be below len_list before grouping
                 if std::mem::replace(&mut seen[k as usize], true) {
@@ -375,7 +377,12 @@ impl<'a> Slates<'a> {
                 format!("the `{}` estimator needs `{name}`: a flat n_slates × lenList × nUniqueAction array", est.name()),
             )
         })?;
-        let want = self.n_slates() * self.parts.len_list * m;
+        let Some(want) = self.n_slates().checked_mul(self.parts.len_list).and_then(|c| c.checked_mul(m)) else {
+            return Err(Error::invalid(
+                name,
+                format!("n_slates × lenList × nUniqueAction ({m}) values are more than any array can hold"),
+            ));
+        };
         if x.len() != want {
             return Err(Error::invalid(
                 name,

@@ -56,13 +56,15 @@ extern "C" {
     /// values wrap: a negative index becomes one too large, which the checks refuse).
     #[wasm_bindgen(catch, js_namespace = Uint32Array, js_name = "prototype.set.call")]
     fn copy_u32(dst: &mut [u32], src: &JsValue) -> std::result::Result<(), JsValue>;
-    /// `%TypedArray%.prototype.subarray.call(x, begin, end)`: a view, no copy.
-    #[wasm_bindgen(catch, js_namespace = ["Float64Array", "prototype", "subarray"], js_name = call)]
-    fn js_subarray(x: &JsValue, begin: f64, end: f64) -> std::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Int32Array, js_name = "prototype.set.call")]
     fn copy_i32_into(dst: &js_sys::Int32Array, src: &JsValue) -> std::result::Result<(), JsValue>;
     #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
     static OBJECT_PROTOTYPE: JsValue;
+    /// The global constructors (read once, on first use).
+    #[wasm_bindgen(thread_local_v2, js_name = Float64Array)]
+    static F64_CTOR: js_sys::Function;
+    #[wasm_bindgen(thread_local_v2, js_name = Uint32Array)]
+    static U32_CTOR: js_sys::Function;
     /// `%TypedArray%.prototype`, whose `length` getter reads the internal slot (a typed array's own
     /// `length` property may be a script's getter).
     #[wasm_bindgen(thread_local_v2, js_namespace = Uint8Array, js_name = prototype)]
@@ -125,25 +127,77 @@ fn is_typed_array(v: &JsValue) -> bool {
 /// The real length of a typed array, read from its internal slot rather than from a `length`
 /// property that a script may have redefined.
 pub(crate) fn typed_array_length(name: &str, v: &JsValue) -> Result<usize> {
+    Ok(typed_array_slot(name, v, "length")?.as_f64().unwrap_or(0.0) as usize)
+}
+
+/// A typed array's `length`, `buffer` or `byteOffset`, read through `%TypedArray%.prototype`'s
+/// own getter (the internal slot), never through a property a script may have redefined.
+fn typed_array_slot(name: &str, v: &JsValue, slot: &str) -> Result<JsValue> {
     let getter = UINT8_PROTOTYPE.with(|p| {
         let base = Reflect::get_prototype_of(p).ok()?;
-        let desc = Reflect::get_own_property_descriptor(&base, &JsValue::from_str("length")).ok()?;
+        let desc = Reflect::get_own_property_descriptor(&base, &JsValue::from_str(slot)).ok()?;
         Reflect::get(&desc, &JsValue::from_str("get")).ok()?.dyn_into::<js_sys::Function>().ok()
     });
-    let getter = getter.ok_or_else(|| Error::invalid(name, "could not be read: %TypedArray%.prototype.length is missing"))?;
-    let n = Reflect::apply(&getter, v, &Array::new()).map_err(|e| thrown(name, e))?;
-    Ok(n.as_f64().unwrap_or(0.0) as usize)
+    let getter =
+        getter.ok_or_else(|| Error::invalid(name, format!("could not be read: %TypedArray%.prototype.{slot} is missing")))?;
+    Reflect::apply(&getter, v, &Array::new()).map_err(|e| thrown(name, e))
 }
 
-/// Copy `src[start..start + dst.len()]` of a Float64Array into `dst`; `false` if that throws
-/// (`src` too short, or not a typed array).
-pub(crate) fn copy_block_f64(src: &JsValue, start: usize, dst: &mut [f64]) -> bool {
-    js_subarray(src, start as f64, (start + dst.len()) as f64).is_ok_and(|sub| copy_f64(dst, &sub).is_ok())
+/// A Float64Array, Int32Array or Uint32Array to copy into Wasm memory block by block: its
+/// buffer and offset, read from internal slots, and its length (at most [`MAX_ARRAY_LENGTH`]).
+/// Each block is a fresh view of that buffer made by the intrinsic constructor, so no method or
+/// species constructor of the page's array runs (`subarray` would call one).
+pub(crate) struct BlockSource {
+    buffer: JsValue,
+    byte_offset: usize,
+    /// Values in the array.
+    pub len: usize,
 }
 
-/// The same for an Int32Array or Uint32Array of indices.
-pub(crate) fn copy_block_u32(src: &JsValue, start: usize, dst: &mut [u32]) -> bool {
-    js_subarray(src, start as f64, (start + dst.len()) as f64).is_ok_and(|sub| copy_u32(dst, &sub).is_ok())
+impl BlockSource {
+    /// `None` if `v` is not a typed array of 8-byte (`wide`) or 4-byte values within the limits.
+    pub(crate) fn of(v: &JsValue, wide: bool) -> Option<BlockSource> {
+        let ok = if wide {
+            v.is_instance_of::<Float64Array>()
+        } else {
+            v.is_instance_of::<Uint32Array>() || v.is_instance_of::<Int32Array>()
+        };
+        if !ok {
+            return None;
+        }
+        let len = typed_array_length("input", v).ok()?;
+        if len > MAX_ARRAY_LENGTH {
+            return None;
+        }
+        let buffer = typed_array_slot("input", v, "buffer").ok()?;
+        let byte_offset = typed_array_slot("input", v, "byteOffset").ok()?.as_f64()? as usize;
+        Some(BlockSource { buffer, byte_offset, len })
+    }
+
+    /// Copy values `start..start + dst.len()` of a Float64Array source into `dst`; `false` if that
+    /// throws (a detached or shrunk buffer) or the range is not in the array.
+    pub(crate) fn copy_f64(&self, start: usize, dst: &mut [f64]) -> bool {
+        let view = F64_CTOR.with(|c| self.view(c, 8, start, dst.len()));
+        view.is_some_and(|v| copy_f64(dst, &v).is_ok())
+    }
+
+    /// `new Ctor(buffer, byteOffset + width × start, n)` (the intrinsic constructor), or `None`
+    /// if the range is not in the array or the constructor throws.
+    fn view(&self, ctor: &js_sys::Function, width: usize, start: usize, n: usize) -> Option<JsValue> {
+        if start + n > self.len {
+            return None;
+        }
+        let args =
+            Array::of3(&self.buffer, &JsValue::from_f64((self.byte_offset + width * start) as f64), &JsValue::from_f64(n as f64));
+        Reflect::construct(ctor, &args).ok()
+    }
+
+    /// The same for an Int32Array or Uint32Array of indices, read as unsigned (a negative index
+    /// becomes one too large, which the checks refuse).
+    pub(crate) fn copy_u32(&self, start: usize, dst: &mut [u32]) -> bool {
+        let view = U32_CTOR.with(|c| self.view(c, 4, start, dst.len()));
+        view.is_some_and(|v| copy_u32(dst, &v).is_ok())
+    }
 }
 
 /// Check an array's length against the limits before copying it into Wasm memory (also against

@@ -195,15 +195,9 @@ pub(crate) fn lambda_param(params: &Option<JsValue>) -> Result<LambdaChoice> {
     Ok(LambdaChoice::Tuned(o))
 }
 
-/// An estimator name and `params`' λ, resolved on `data` (already validated).
-fn name_and_lambda(
-    estimator_name: &JsValue,
-    params: &Option<JsValue>,
-    data: &est::BanditFeedback<'_>,
-) -> Result<(String, Option<f64>)> {
-    let name = name("estimatorName", estimator_name)?;
-    let lambda = lambda_param(params)?.resolve(&name, data)?;
-    Ok((name, lambda))
+/// An estimator name and what `params` asks of λ (resolve it on the data once they are read).
+fn name_and_lambda(estimator_name: &JsValue, params: &Option<JsValue>) -> Result<(String, LambdaChoice)> {
+    Ok((name("estimatorName", estimator_name)?, lambda_param(params)?))
 }
 
 /// What every one-shot estimator call starts with: `params`, then the input converted and
@@ -471,51 +465,57 @@ const STREAM_BLOCK_CELLS: usize = 32_768;
 /// cache ([`est::CheckedSums`]), instead of copying whole arrays and reading them again: the same
 /// value bit for bit, in less time, and the memory it takes does not grow with the log.
 ///
-/// `None` for any other input, or as soon as anything fails (a read, a copy, a check): the caller
-/// then takes the usual path, which reads the input again and names the first problem.
+/// `None` for any other input (plain arrays, arrays over the size limits, rows of more than a
+/// block's values), or as soon as anything fails (a read, a copy, a check): the caller then takes
+/// the usual path, which reads the input again and names the first problem.
 fn estimate_streamed(estimator_name: &str, lambda: Option<f64>, input: &JsValue) -> Option<Result<f64>> {
     expect_object(input, "input", "an object").ok()?;
     check_keys(input, "input", BANDIT_KEYS).ok()?;
     let mut sums = est::CheckedSums::new(estimator_name, lambda).ok()?;
-    let f64s = |key: &str| field(input, key).ok()?.filter(|v| v.is_instance_of::<Float64Array>());
-    let indices = |key: &str| {
-        field(input, key).ok()?.filter(|v| v.is_instance_of::<js_sys::Uint32Array>() || v.is_instance_of::<js_sys::Int32Array>())
-    };
-    let reward = f64s("reward")?;
-    let action = indices("action")?;
-    let pscore = f64s("pscore")?;
-    let position = match field(input, "position").ok()? {
-        Some(_) => Some(indices("position")?),
-        None => None,
-    };
-    let action_dist = f64s("actionDist")?;
+    // Every field is read (any getter runs) before the arrays' buffers are: from then on no
+    // code of the page runs until the estimate is done.
+    let read = |key: &str| field(input, key).ok();
+    let (reward, action, pscore, position, action_dist) =
+        (read("reward")??, read("action")??, read("pscore")??, read("position")?, read("actionDist")??);
     let n_actions = integer_field(input, "nActions", None, MAX_INT).ok()?? as usize;
     let len_list = integer_field(input, "lenList", Some(1), MAX_INT).ok()?? as usize;
-    let n = typed_array_length("reward", &reward).ok()?;
-    if integer_field(input, "nRounds", None, MAX_INT).ok()?.is_some_and(|m| m as usize != n) {
-        return None;
-    }
-    let q = if sums.needs_reward_model() { Some(f64s("estimatedRewardsByRegModel")?) } else { None };
+    let n_rounds = integer_field(input, "nRounds", None, MAX_INT).ok()?;
+    let q = if sums.needs_reward_model() { Some(read("estimatedRewardsByRegModel")??) } else { None };
+    let (reward, pscore, action_dist) =
+        (BlockSource::of(&reward, true)?, BlockSource::of(&pscore, true)?, BlockSource::of(&action_dist, true)?);
+    let action = BlockSource::of(&action, false)?;
+    let position = match position {
+        Some(p) => Some(BlockSource::of(&p, false)?),
+        None => None,
+    };
+    let q = match q {
+        Some(q) => Some(BlockSource::of(&q, true)?),
+        None => None,
+    };
+    let n = reward.len;
     let row = n_actions.checked_mul(len_list)?;
     let cells = row.checked_mul(n)?;
-    let len = |v: &JsValue| typed_array_length("input", v).ok();
-    let per_round = [&action, &pscore].into_iter().chain(&position).all(|v| len(v) == Some(n));
-    if n == 0 || row == 0 || !per_round || len(&action_dist) != Some(cells) || q.as_ref().is_some_and(|q| len(q) != Some(cells)) {
+    let per_round = [&action, &pscore].into_iter().chain(&position).all(|v| v.len == n);
+    // a row larger than a block (thousands of actions) goes the usual way, which checks its size
+    if n == 0 || row == 0 || row > STREAM_BLOCK_CELLS || n_rounds.is_some_and(|m| m as usize != n) || !per_round {
         return None;
     }
-    let b = (STREAM_BLOCK_CELLS / row).clamp(1, n);
+    if action_dist.len != cells || q.as_ref().is_some_and(|q| q.len != cells) {
+        return None;
+    }
+    let b = (STREAM_BLOCK_CELLS / row).min(n);
     let (mut r, mut a, mut p) = (vec![0.0; b], vec![0u32; b], vec![0.0; b]);
     let mut k = vec![0u32; if position.is_some() { b } else { 0 }];
     let mut d = vec![0.0; b * row];
     let mut qb = vec![0.0; if q.is_some() { b * row } else { 0 }];
     for start in (0..n).step_by(b) {
         let m = b.min(n - start);
-        let copied = copy_block_f64(&reward, start, &mut r[..m])
-            && copy_block_u32(&action, start, &mut a[..m])
-            && copy_block_f64(&pscore, start, &mut p[..m])
-            && position.as_ref().is_none_or(|v| copy_block_u32(v, start, &mut k[..m]))
-            && copy_block_f64(&action_dist, start * row, &mut d[..m * row])
-            && q.as_ref().is_none_or(|v| copy_block_f64(v, start * row, &mut qb[..m * row]));
+        let copied = reward.copy_f64(start, &mut r[..m])
+            && action.copy_u32(start, &mut a[..m])
+            && pscore.copy_f64(start, &mut p[..m])
+            && position.as_ref().is_none_or(|v| v.copy_u32(start, &mut k[..m]))
+            && action_dist.copy_f64(start * row, &mut d[..m * row])
+            && q.as_ref().is_none_or(|v| v.copy_f64(start * row, &mut qb[..m * row]));
         let block = est::BanditFeedbackParts {
             reward: &r[..m],
             action: &a[..m],
@@ -786,15 +786,16 @@ impl BanditDataHandle {
                 }
                 reward_model = bool_field(o, "rewardModel")?.unwrap_or(false);
             }
-            let cells = (n * k) as f64 * len_list as f64;
+            // every array at once, in f64 (on wasm32 a usize product of these could wrap)
+            let cells = n as f64 * k as f64 * len_list as f64;
             let tables = if reward_model { 2.0 } else { 1.0 };
-            crate::limits::check(
-                "nRounds",
-                &format!("a log of {n} rounds × {k} actions × {len_list} positions"),
-                cells * tables,
-                8,
-            )?;
-            let cells = cells as usize;
+            let per_round = if len_list > 1 { 24.0 } else { 20.0 };
+            let what = format!("a log of {n} rounds × {k} actions × {len_list} positions");
+            crate::limits::check("nRounds", &what, (8.0 * cells * tables + per_round * n as f64) / 8.0, 8)?;
+            let cells = n
+                .checked_mul(k)
+                .and_then(|c| c.checked_mul(len_list))
+                .ok_or_else(|| Error::invalid("nRounds", format!("{what} is too large")))?;
             Ok(BanditDataHandle {
                 data: BanditData {
                     reward: vec![0.0; n],
@@ -870,9 +871,13 @@ impl BanditDataHandle {
                 return est::estimate_policy_value_checked(&name, self.data.parts(), lambda).map_err(js_error);
             }
         }
-        let data = self.view().map_err(js_error)?;
-        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &data).map_err(js_error)?;
-        est::estimate_policy_value(&estimator_name, &data, lambda).map_err(js_error)
+        // every argument is read (a getter may run page code) before the data is checked and read
+        let (estimator_name, choice) = name_and_lambda(&estimator_name, &params).map_err(js_error)?;
+        let run = || {
+            let data = self.view()?;
+            est::estimate_policy_value(&estimator_name, &data, choice.resolve(&estimator_name, &data)?)
+        };
+        run().map_err(js_error)
     }
 
     /// See the top-level `estimateRoundRewards`.
@@ -882,9 +887,12 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<Float64Array, JsError> {
-        let data = self.view().map_err(js_error)?;
-        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &data).map_err(js_error)?;
-        let rr = est::estimate_round_rewards(&estimator_name, &data, lambda).map_err(js_error)?;
+        let (estimator_name, choice) = name_and_lambda(&estimator_name, &params).map_err(js_error)?;
+        let run = || {
+            let data = self.view()?;
+            est::estimate_round_rewards(&estimator_name, &data, choice.resolve(&estimator_name, &data)?)
+        };
+        let rr = run().map_err(js_error)?;
         Ok(Float64Array::from(&rr[..]))
     }
 
@@ -896,10 +904,13 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
         #[wasm_bindgen(unchecked_param_type = "IntervalOptions")] options: Option<JsValue>,
     ) -> std::result::Result<JsValue, JsError> {
-        let data = self.view().map_err(js_error)?;
-        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &data).map_err(js_error)?;
+        let (estimator_name, choice) = name_and_lambda(&estimator_name, &params).map_err(js_error)?;
         let method = interval_method(&options).map_err(js_error)?;
-        to_js(&interval_out(&data, &estimator_name, lambda, method).map_err(js_error)?)
+        let run = || {
+            let data = self.view()?;
+            interval_out(&data, &estimator_name, choice.resolve(&estimator_name, &data)?, method)
+        };
+        to_js(&run().map_err(js_error)?)
     }
 
     /// See the top-level `estimateDiagnostics`.
@@ -909,9 +920,12 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<JsValue, JsError> {
-        let data = self.view().map_err(js_error)?;
-        let (estimator_name, lambda) = name_and_lambda(&estimator_name, &params, &data).map_err(js_error)?;
-        to_js(&diagnostics(&estimator_name, &data, lambda).map_err(js_error)?)
+        let (estimator_name, choice) = name_and_lambda(&estimator_name, &params).map_err(js_error)?;
+        let run = || {
+            let data = self.view()?;
+            diagnostics(&estimator_name, &data, choice.resolve(&estimator_name, &data)?)
+        };
+        to_js(&run().map_err(js_error)?)
     }
 }
 

@@ -308,3 +308,42 @@ test('BanditData.allocate: a log filled in place through views gives the bits of
   assert.match(message(() => copied.views()), /^`views`.*read-only.*allocate/);
   for (const h of [copied, filled, empty, ranked]) h.free();
 });
+
+test('the streamed and in-place paths hold against a page that lies: getters that write, subclassed arrays, sizes that wrap on wasm32', () => {
+  const message = (f) => { try { f(); } catch (e) { return e.message; } assert.fail('expected an error'); };
+  const n = 3000, k = 4;
+  const input = { reward: new Float64Array(n).fill(1), action: new Int32Array(n).map((_, i) => i % k), pscore: new Float64Array(n).fill(1 / k), actionDist: new Float64Array(n * k).fill(1 / k), nActions: k };
+  const plain = { ...input, reward: Array.from(input.reward), action: Array.from(input.action), pscore: Array.from(input.pscore), actionDist: Array.from(input.actionDist) };
+  const want = rv.estimatePolicyValue('ipw', plain);
+  // a subclass whose species constructor would hand back a short array, an own `constructor`,
+  // and a `subarray` that throws: none of them is called
+  class Short extends Float64Array { static get [Symbol.species]() { return class extends Float64Array { constructor() { super(1); } }; } }
+  const tricked = { ...input, reward: Short.from(input.reward), actionDist: new Float64Array(input.actionDist) };
+  Object.defineProperty(tricked.actionDist, 'constructor', { value: Short });
+  tricked.actionDist.subarray = () => { throw new Error('subarray called'); };
+  assert.ok(Object.is(rv.estimatePolicyValue('ipw', tricked), want));
+  // a getter of `params` that writes a bad value into a filled handle, after nothing was checked yet
+  const h = rv.BanditData.allocate(n, k);
+  const v = h.views();
+  for (const key of Object.keys(v)) v[key].set(input[key]);
+  assert.ok(Object.is(h.estimatePolicyValue('ipw'), want));
+  // (calling the handle itself from the getter is refused as busy; views taken before are not)
+  const held = h.views();
+  const sneaky = { get lambdas() { held.action[0] = 1e9; return [1, 2, Infinity]; } };
+  for (const f of [() => h.estimatePolicyValue('ipw', sneaky), () => h.estimateInterval('ipw', sneaky), () => h.estimateRoundRewards('ipw', sneaky), () => h.estimateDiagnostics('ipw', sneaky)]) {
+    held.action[0] = 0;
+    assert.match(message(f), /^`action`.*got 1000000000 at index 0/);
+  }
+  held.action[0] = 0;
+  assert.ok(Object.is(h.estimatePolicyValue('ipw'), want));
+  h.free();
+  // 65,536 rounds × 65,537 actions wraps to 65,536 in a 32-bit product: a named error, not a value
+  const m = 65536;
+  const wide = { reward: new Float64Array(m), action: new Int32Array(m), pscore: new Float64Array(m).fill(0.5), actionDist: new Float64Array(m).fill(1), nActions: 65537 };
+  assert.match(message(() => rv.estimatePolicyValue('ipw', wide)), /^`actionDist`.*more than any array can hold/);
+  assert.match(message(() => rv.estimatePolicyValue('ipw', { ...wide, actionDist: Array.from(wide.actionDist) })), /^`actionDist`/);
+  assert.match(message(() => rv.BanditData.allocate(m, 65537)), /^`nRounds`.*limit/);
+  // allocate counts every array it makes, not only the distribution
+  assert.match(message(() => rv.BanditData.allocate(2 ** 27, 1)), /^`nRounds`.*limit/);
+  assert.ok(Object.is(rv.estimatePolicyValue('ipw', plain), want), 'the module still works');
+});
