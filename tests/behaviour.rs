@@ -158,4 +158,11 @@ fn stakeholder_metrics_add_up_and_creators_leave_under_concentrated_exposure() {
     assert!(dyn_pop.last().unwrap().active_creators < 20);
     let none_leave = creator_dynamics(&w, &greedy_pop, 5, 0.0).unwrap();
     assert!(none_leave.iter().all(|r| r.active_creators == 20));
+    // at most 1,000 rounds (each recomputes the policy over what is left), and a fraction in [0, 1]
+    let refused = |rounds: usize, threshold: f64| {
+        creator_dynamics(&w, &greedy_pop, rounds, threshold).err().map(|e| e.argument().to_string())
+    };
+    assert_eq!(refused(1001, 0.3).as_deref(), Some("rounds"));
+    assert_eq!(refused(5, 1.5).as_deref(), Some("threshold"));
+    assert_eq!(refused(5, f64::NAN).as_deref(), Some("threshold"));
 }
