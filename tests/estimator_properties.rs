@@ -752,6 +752,41 @@ fn mean_weights_far_below_one_are_reported_as_a_likely_support_violation() {
 }
 
 #[test]
+fn an_effective_sample_size_below_one_percent_of_the_rounds_is_reported() {
+    use receval::estimators::diagnostics::{from_weights, weight_diagnostics};
+    use receval::estimators::kernel_by_name;
+    // 1,000 rounds, one weight 1,000 and the rest 0.01: ESS = (Σw)² / Σw² ≈ 1.02, under 1% of
+    // the rounds; all weights equal: ESS = 1,000
+    let n = 1000;
+    let skewed: Vec<f64> = (0..n).map(|i| if i == 0 { 1000.0 } else { 0.01 }).collect();
+    let flat = vec![1.0; n];
+    for (w, want) in [(&skewed, true), (&flat, false)] {
+        let low = |warnings: &[String]| warnings.iter().any(|m| m.contains("effective sample size is"));
+        let d = from_weights(w);
+        assert_eq!(low(&d.warnings), want, "from_weights: ESS {}", d.effective_sample_size);
+        // the same weights as a log (pscore 0.001, so π_e(logged) = w / 1000, 1001 actions)
+        let k = 1001;
+        let mut action_dist = vec![0.0; n * k];
+        for (i, wi) in w.iter().enumerate() {
+            let pe = wi * 0.001;
+            action_dist[i * k] = pe;
+            action_dist[i * k + 1] = 1.0 - pe;
+        }
+        let data = BanditData {
+            reward: vec![1.0; n],
+            action: vec![0; n],
+            pscore: vec![0.001; n],
+            action_dist,
+            n_actions: k,
+            len_list: 1,
+            ..Default::default()
+        };
+        let d = weight_diagnostics(kernel_by_name("ipw", None).unwrap(), &data.view().unwrap()).unwrap();
+        assert_eq!(low(&d.warnings), want, "weight_diagnostics: ESS {}", d.effective_sample_size);
+    }
+}
+
+#[test]
 fn estimates_with_positions_read_each_rounds_own_position() {
     // 3 rounds, 2 actions, 3 positions; π_e(a | k) differs by position, so reading another
     // position's (or another round's) probability changes every estimate.
