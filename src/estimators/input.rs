@@ -30,6 +30,9 @@ pub struct BanditFeedback<'a> {
     /// Each round's DM value, when computed once for several estimators (see
     /// [`BanditFeedback::with_dm_rounds`]); `None` computes it on the fly.
     dm: Option<&'a [f64]>,
+    /// Each round's π_e of the logged action, when gathered once for many estimates (see
+    /// [`BanditFeedback::with_pi_e_logged`]); `None` reads it from `action_dist`.
+    pi_e_logged: Option<&'a [f64]>,
 }
 
 /// The parts of [`BanditFeedback`] before validation (all slices, no checks yet).
@@ -366,6 +369,7 @@ impl<'a> BanditFeedback<'a> {
             n_actions: p.n_actions,
             len_list: p.len_list,
             dm: None,
+            pi_e_logged: None,
         })
     }
 
@@ -422,7 +426,30 @@ impl<'a> BanditFeedback<'a> {
     /// π_e of the logged action at the logged position.
     #[inline]
     pub fn pi_e_logged(&self, i: usize) -> f64 {
-        self.pi_e(i, self.action[i] as usize, self.position_of(i))
+        match self.pi_e_logged {
+            Some(pe) => pe[i],
+            None => self.pi_e(i, self.action[i] as usize, self.position_of(i)),
+        }
+    }
+
+    /// Every round's π_e of the logged action (as [`BanditFeedback::pi_e_logged`] reads it).
+    pub(crate) fn pi_e_logged_rounds(&self) -> Vec<f64> {
+        (0..self.n_rounds()).map(|i| self.pi_e_logged(i)).collect()
+    }
+
+    /// The same data, with its rounds' π_e of the logged action given (from
+    /// [`BanditFeedback::pi_e_logged_rounds`] of this data: the same bits), so that an estimator
+    /// that needs nothing else of π_e reads n values instead of a row per round. Panics if `pe`
+    /// has not one value per round (a caller's bug).
+    pub(crate) fn with_pi_e_logged(self, pe: &'a [f64]) -> Self {
+        assert_eq!(pe.len(), self.n_rounds(), "one π_e value per round");
+        BanditFeedback { pi_e_logged: Some(pe), ..self }
+    }
+
+    /// The rounds' π_e of the logged action, if given.
+    #[inline]
+    pub(crate) fn pi_e_logged_given(&self) -> Option<&'a [f64]> {
+        self.pi_e_logged
     }
 
     /// The rows of π_e, one per round, when there are no positions (`len_list` 1).
@@ -555,6 +582,7 @@ impl BanditData {
             n_actions: self.n_actions,
             len_list: self.len_list,
             dm: None,
+            pi_e_logged: None,
         }
     }
 }

@@ -218,6 +218,11 @@ impl Kernel {
                             }
                         }
                     }
+                } else if let Some(pe) = data.pi_e_logged_given() {
+                    // π_e of each logged action gathered once (a `BanditData` kept in memory)
+                    for (i, ((&r, &p), &pe)) in r.iter().zip(p).zip(pe).enumerate() {
+                        f(i, k.round_terms(r, p, pe, 0.0, 0.0));
+                    }
                 } else if let Some(rows) = data.rows_without_positions() {
                     // without positions, as above
                     let a = data.action();

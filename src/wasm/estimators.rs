@@ -734,6 +734,9 @@ pub(crate) fn summarize_data(
 #[wasm_bindgen(js_name = BanditData)]
 pub struct BanditDataHandle {
     data: BanditData,
+    /// Each round's π_e of the logged action, gathered once at construction (not for a writable
+    /// handle, whose arrays may change): IPW-type estimates then read n values, not n rows.
+    pi_e_logged: Vec<f64>,
     /// Made by `allocate`: the page may write into the arrays through `views()` at any time, so
     /// every call checks them first (a handle made from an input was checked once and is private).
     writable: bool,
@@ -742,7 +745,7 @@ pub struct BanditDataHandle {
 impl BanditDataHandle {
     /// The data as the estimators read it: checked now if the page can write to it.
     fn view(&self) -> Result<est::BanditFeedback<'_>> {
-        if self.writable { self.data.view() } else { Ok(self.data.view_trusted()) }
+        if self.writable { self.data.view() } else { Ok(self.data.view_trusted().with_pi_e_logged(&self.pi_e_logged)) }
     }
 }
 
@@ -754,8 +757,8 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "BanditInput")] input: JsValue,
     ) -> std::result::Result<BanditDataHandle, JsError> {
         let data = bandit_data(&input).map_err(js_error)?;
-        data.view().map_err(js_error)?;
-        Ok(BanditDataHandle { data, writable: false })
+        let pi_e_logged = data.view().map_err(js_error)?.pi_e_logged_rounds();
+        Ok(BanditDataHandle { data, pi_e_logged, writable: false })
     }
 
     /// An empty log of `nRounds` rounds over `nActions` actions (all zeros) for a page to fill in
@@ -808,6 +811,7 @@ impl BanditDataHandle {
                     n_actions: k,
                     len_list,
                 },
+                pi_e_logged: Vec::new(),
                 writable: true,
             })
         };
