@@ -123,6 +123,40 @@ fn all_finite(xs: &[f64]) -> bool {
     i64x2_all_true(v128_and(m0, m1)) & eights.remainder().iter().fold(true, |ok, x| ok & x.is_finite())
 }
 
+/// Whether `x` is in [[`MIN_PSCORE`], 1] (NaN is not).
+#[inline(always)]
+#[allow(clippy::manual_range_contains)] // `&`, not the `&&` of `contains`: no branch
+fn is_propensity(x: f64) -> bool {
+    (x >= MIN_PSCORE) & (x <= 1.0)
+}
+
+/// Whether every value is a propensity ([`is_propensity`]): one branch-free pass.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn all_propensities(p: &[f64]) -> bool {
+    p.iter().fold(true, |all, &x| all & is_propensity(x))
+}
+
+/// The same with Wasm SIMD, four values per step in two independent chains.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn all_propensities(p: &[f64]) -> bool {
+    use core::arch::wasm32::*;
+    let (lo, hi) = (f64x2_splat(MIN_PSCORE), f64x2_splat(1.0));
+    let in_range = |q: *const v128| {
+        // SAFETY: the caller passes pointers to two f64s in bounds; Wasm loads need no alignment
+        let x = unsafe { v128_load(q) };
+        v128_and(f64x2_ge(x, lo), f64x2_le(x, hi))
+    };
+    let (mut m0, mut m1) = (u64x2_splat(u64::MAX), u64x2_splat(u64::MAX));
+    let mut fours = p.chunks_exact(4);
+    for c in &mut fours {
+        let q = c.as_ptr().cast::<v128>();
+        // values 0-1 and 2-3 of the four
+        m0 = v128_and(m0, in_range(q));
+        m1 = v128_and(m1, in_range(q.wrapping_add(1)));
+    }
+    i64x2_all_true(v128_and(m0, m1)) & fours.remainder().iter().fold(true, |all, &x| all & is_propensity(x))
+}
+
 /// Branch-free scan first (this runs over n × actions × positions values on every call), then
 /// a second pass only to describe a failure.
 pub(crate) fn check_finite(name: &str, xs: &[f64]) -> Result<()> {
@@ -279,7 +313,7 @@ pub const MIN_PSCORE: f64 = f64::MIN_POSITIVE;
 /// Check a propensity array: finite, in [2.2e-308, 1] (positive, and with a finite reciprocal).
 pub(crate) fn check_pscore(name: &str, p: &[f64]) -> Result<()> {
     let ok = |x: f64| (MIN_PSCORE..=1.0).contains(&x);
-    if p.iter().fold(true, |all, &x| all & ok(x)) {
+    if all_propensities(p) {
         return Ok(());
     }
     if let Some((i, x)) = p.iter().enumerate().find(|(_, x)| !ok(**x)) {

@@ -347,3 +347,22 @@ test('the streamed and in-place paths hold against a page that lies: getters tha
   assert.match(message(() => rv.BanditData.allocate(2 ** 27, 1)), /^`nRounds`.*limit/);
   assert.ok(Object.is(rv.estimatePolicyValue('ipw', plain), want), 'the module still works');
 });
+
+test('propensities are checked in every lane of the Wasm SIMD pass and in its tail', () => {
+  const message = (f) => { try { f(); } catch (e) { return e.message; } assert.fail('expected an error'); };
+  const n = 7; // one step of four values, then a tail of three
+  const base = () => ({ reward: new Float64Array(n).fill(1), action: new Int32Array(n), pscore: new Float64Array(n).fill(0.5), actionDist: new Float64Array(2 * n).fill(0.5), nActions: 2 });
+  for (let j = 0; j < n; j++) {
+    for (const x of [0, -0, NaN, Infinity, -0.5, 1.0000000001, 1e-310]) {
+      const input = base();
+      input.pscore[j] = x;
+      assert.match(message(() => rv.estimatePolicyValue('ipw', input)), new RegExp(`^\`pscore\`.* at index ${j}`), `${x} at ${j}`);
+    }
+    // the edges are accepted: the smallest normal double and 1
+    for (const x of [2.2250738585072014e-308, 1]) {
+      const input = base();
+      input.pscore[j] = x;
+      assert.ok(Number.isFinite(rv.estimatePolicyValue('ipw', input)), `${x} at ${j}`);
+    }
+  }
+});
