@@ -543,6 +543,32 @@ fn weight_diagnostics_equal_their_definitions_on_unequal_weights() {
     assert!((d.effective_sample_size - 2.0).abs() < 1e-12, "{}", d.effective_sample_size);
 }
 
+/// A slate estimate over some `slots` of a log kept as seven columns (reward, then the behaviour
+/// and target probabilities of SIPS, IIPS and RIPS), slot i being position i % l of slate i / l.
+fn slate_estimate(est: SlateEstimator, cols: &[Vec<f64>; 7], l: usize, slots: &[usize]) -> PreparedSlateEstimate {
+    let col = |c: usize| slots.iter().map(|&i| cols[c][i]).collect::<Vec<f64>>();
+    let slate_id: Vec<u32> = slots.iter().map(|&i| (i / l) as u32).collect();
+    let position: Vec<u32> = slots.iter().map(|&i| (i % l) as u32).collect();
+    let c: Vec<Vec<f64>> = (0..7).map(col).collect();
+    let parts = SlateFeedbackParts {
+        slate_id: &slate_id,
+        position: &position,
+        reward: &c[0],
+        len_list: l,
+        pscore: Some(&c[1]),
+        evaluation_policy_pscore: Some(&c[2]),
+        pscore_item_position: Some(&c[3]),
+        evaluation_policy_pscore_item_position: Some(&c[4]),
+        pscore_cascade: Some(&c[5]),
+        evaluation_policy_pscore_cascade: Some(&c[6]),
+        ..Default::default()
+    };
+    match PreparedSlateEstimate::new(est, parts) {
+        Ok(p) => p,
+        Err(e) => panic!("{}: {e}", est.name()),
+    }
+}
+
 #[test]
 fn slates_laid_out_in_any_order_give_the_same_estimates_as_slate_after_slate() {
     // Slots grouped slate after slate (ids never decreasing: the grouping's fast path) and the
@@ -572,27 +598,7 @@ fn slates_laid_out_in_any_order_give_the_same_estimates_as_slate_after_slate() {
         }
     }
     let run = |est: SlateEstimator, slots: &[usize]| {
-        let col = |c: usize| slots.iter().map(|&i| cols[c][i]).collect::<Vec<f64>>();
-        let slate_id: Vec<u32> = slots.iter().map(|&i| (i / l) as u32).collect();
-        let position: Vec<u32> = slots.iter().map(|&i| (i % l) as u32).collect();
-        let c: Vec<Vec<f64>> = (0..7).map(col).collect();
-        let p = PreparedSlateEstimate::new(
-            est,
-            SlateFeedbackParts {
-                slate_id: &slate_id,
-                position: &position,
-                reward: &c[0],
-                len_list: l,
-                pscore: Some(&c[1]),
-                evaluation_policy_pscore: Some(&c[2]),
-                pscore_item_position: Some(&c[3]),
-                evaluation_policy_pscore_item_position: Some(&c[4]),
-                pscore_cascade: Some(&c[5]),
-                evaluation_policy_pscore_cascade: Some(&c[6]),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let p = slate_estimate(est, &cols, l, slots);
         let rr: Vec<(usize, f64)> = slots.iter().copied().zip(p.round_rewards().iter().copied()).collect();
         (p.value(), p.normal(0.05).unwrap(), p.n_slates(), rr)
     };
@@ -657,27 +663,7 @@ fn slate_normal_standard_errors_agree_with_the_jackknife() {
     // per-group slot counts vary across slates and their term in the standard error matters
     let estimate = |est: SlateEstimator, keep: &dyn Fn(usize) -> bool, ragged: bool| {
         let slots: Vec<usize> = (0..n * l).filter(|&i| keep(i / l) && !(ragged && (i / l) % 3 == 0 && i % l == l - 1)).collect();
-        let col = |c: usize| slots.iter().map(|&i| cols[c][i]).collect::<Vec<f64>>();
-        let slate_id: Vec<u32> = slots.iter().map(|&i| (i / l) as u32).collect();
-        let position: Vec<u32> = slots.iter().map(|&i| (i % l) as u32).collect();
-        let c: Vec<Vec<f64>> = (0..7).map(col).collect();
-        let p = PreparedSlateEstimate::new(
-            est,
-            SlateFeedbackParts {
-                slate_id: &slate_id,
-                position: &position,
-                reward: &c[0],
-                len_list: l,
-                pscore: Some(&c[1]),
-                evaluation_policy_pscore: Some(&c[2]),
-                pscore_item_position: Some(&c[3]),
-                evaluation_policy_pscore_item_position: Some(&c[4]),
-                pscore_cascade: Some(&c[5]),
-                evaluation_policy_pscore_cascade: Some(&c[6]),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let p = slate_estimate(est, &cols, l, &slots);
         let iv = p.normal(0.05).unwrap();
         (p.value(), (iv.upper - iv.lower) / (2.0 * 1.959_963_984_540_054))
     };

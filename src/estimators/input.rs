@@ -96,33 +96,6 @@ impl<'a> BanditFeedbackParts<'a> {
     }
 }
 
-/// Whether every value is finite: one branch-free pass.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn all_finite(xs: &[f64]) -> bool {
-    xs.iter().fold(true, |ok, x| ok & x.is_finite())
-}
-
-/// The same with Wasm SIMD, eight values per step in two independent chains (|x| < ∞ is false
-/// for ±∞ and NaN).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn all_finite(xs: &[f64]) -> bool {
-    use core::arch::wasm32::*;
-    let inf = f64x2_splat(f64::INFINITY);
-    let finite = |p: *const v128| {
-        // SAFETY: the callers pass pointers to two f64s in bounds; Wasm loads need no alignment
-        f64x2_lt(f64x2_abs(unsafe { v128_load(p) }), inf)
-    };
-    let (mut m0, mut m1) = (u64x2_splat(u64::MAX), u64x2_splat(u64::MAX));
-    let mut eights = xs.chunks_exact(8);
-    for c in &mut eights {
-        let p = c.as_ptr().cast::<v128>();
-        // pointers to values 0-1, 2-3, 4-5 and 6-7 of the eight
-        m0 = v128_and(m0, v128_and(finite(p), finite(p.wrapping_add(2))));
-        m1 = v128_and(m1, v128_and(finite(p.wrapping_add(1)), finite(p.wrapping_add(3))));
-    }
-    i64x2_all_true(v128_and(m0, m1)) & eights.remainder().iter().fold(true, |ok, x| ok & x.is_finite())
-}
-
 /// Whether `x` is in [[`MIN_PSCORE`], 1] (NaN is not).
 #[inline(always)]
 #[allow(clippy::manual_range_contains)] // `&`, not the `&&` of `contains`: no branch
@@ -130,31 +103,57 @@ fn is_propensity(x: f64) -> bool {
     (x >= MIN_PSCORE) & (x <= 1.0)
 }
 
-/// Whether every value is a propensity ([`is_propensity`]): one branch-free pass.
+/// Whether `ok` holds for every value: one branch-free pass. `_lanes` is the same test on two
+/// values at once, for the Wasm SIMD version below.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn all_propensities(p: &[f64]) -> bool {
-    p.iter().fold(true, |all, &x| all & is_propensity(x))
+fn all_values<L>(xs: &[f64], ok: impl Fn(f64) -> bool, _lanes: L) -> bool {
+    xs.iter().fold(true, |all, &x| all & ok(x))
 }
 
-/// The same with Wasm SIMD, four values per step in two independent chains.
+/// The same with Wasm SIMD: `lanes` gives each of two values' lane all ones when it passes;
+/// eight values a step, in two independent chains.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn all_propensities(p: &[f64]) -> bool {
+fn all_values(
+    xs: &[f64],
+    ok: impl Fn(f64) -> bool,
+    lanes: impl Fn(core::arch::wasm32::v128) -> core::arch::wasm32::v128,
+) -> bool {
     use core::arch::wasm32::*;
-    let (lo, hi) = (f64x2_splat(MIN_PSCORE), f64x2_splat(1.0));
-    let in_range = |q: *const v128| {
-        // SAFETY: the caller passes pointers to two f64s in bounds; Wasm loads need no alignment
-        let x = unsafe { v128_load(q) };
-        v128_and(f64x2_ge(x, lo), f64x2_le(x, hi))
-    };
+    // SAFETY: the loop passes pointers to two f64s in bounds; Wasm loads need no alignment
+    let test = |p: *const v128| lanes(unsafe { v128_load(p) });
     let (mut m0, mut m1) = (u64x2_splat(u64::MAX), u64x2_splat(u64::MAX));
-    let mut fours = p.chunks_exact(4);
-    for c in &mut fours {
-        let q = c.as_ptr().cast::<v128>();
-        // values 0-1 and 2-3 of the four
-        m0 = v128_and(m0, in_range(q));
-        m1 = v128_and(m1, in_range(q.wrapping_add(1)));
+    let mut eights = xs.chunks_exact(8);
+    for c in &mut eights {
+        let p = c.as_ptr().cast::<v128>();
+        // pointers to values 0-1, 2-3, 4-5 and 6-7 of the eight
+        m0 = v128_and(m0, v128_and(test(p), test(p.wrapping_add(2))));
+        m1 = v128_and(m1, v128_and(test(p.wrapping_add(1)), test(p.wrapping_add(3))));
     }
-    i64x2_all_true(v128_and(m0, m1)) & fours.remainder().iter().fold(true, |all, &x| all & is_propensity(x))
+    i64x2_all_true(v128_and(m0, m1)) & eights.remainder().iter().fold(true, |all, &x| all & ok(x))
+}
+
+/// Whether every value is finite (|x| < ∞ is false for ±∞ and NaN).
+fn all_finite(xs: &[f64]) -> bool {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let lanes = |x| {
+        use core::arch::wasm32::*;
+        f64x2_lt(f64x2_abs(x), f64x2_splat(f64::INFINITY))
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let lanes = ();
+    all_values(xs, f64::is_finite, lanes)
+}
+
+/// Whether every value is a propensity ([`is_propensity`]).
+fn all_propensities(p: &[f64]) -> bool {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let lanes = |x| {
+        use core::arch::wasm32::*;
+        v128_and(f64x2_ge(x, f64x2_splat(MIN_PSCORE)), f64x2_le(x, f64x2_splat(1.0)))
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let lanes = ();
+    all_values(p, is_propensity, lanes)
 }
 
 /// Branch-free scan first (this runs over n × actions × positions values on every call), then
@@ -312,11 +311,10 @@ pub const MIN_PSCORE: f64 = f64::MIN_POSITIVE;
 
 /// Check a propensity array: finite, in [2.2e-308, 1] (positive, and with a finite reciprocal).
 pub(crate) fn check_pscore(name: &str, p: &[f64]) -> Result<()> {
-    let ok = |x: f64| (MIN_PSCORE..=1.0).contains(&x);
     if all_propensities(p) {
         return Ok(());
     }
-    if let Some((i, x)) = p.iter().enumerate().find(|(_, x)| !ok(**x)) {
+    if let Some((i, x)) = p.iter().enumerate().find(|(_, x)| !is_propensity(**x)) {
         let hint = if *x == 0.0 {
             " (a zero propensity means the logger could not have chosen the logged action: the log or the propensities are wrong)"
         } else if *x > 0.0 && *x < MIN_PSCORE {

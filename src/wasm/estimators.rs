@@ -869,14 +869,12 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "StandardEstimatorName")] estimator_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<f64, JsError> {
-        if self.writable {
-            // checked and estimated in one pass, as the one-shot call does
-            if let (Ok(name), Ok(LambdaChoice::Fixed(lambda))) = (name("estimatorName", &estimator_name), lambda_param(&params)) {
-                return est::estimate_policy_value_checked(&name, self.data.parts(), lambda).map_err(js_error);
-            }
-        }
         // every argument is read (a getter may run page code) before the data is checked and read
         let (estimator_name, choice) = name_and_lambda(&estimator_name, &params).map_err(js_error)?;
+        if let (true, LambdaChoice::Fixed(lambda)) = (self.writable, &choice) {
+            // checked and estimated in one pass, as the one-shot call does
+            return est::estimate_policy_value_checked(&estimator_name, self.data.parts(), *lambda).map_err(js_error);
+        }
         let run = || {
             let data = self.view()?;
             est::estimate_policy_value(&estimator_name, &data, choice.resolve(&estimator_name, &data)?)
