@@ -4,6 +4,8 @@
 #   pkg/              ES module for browsers, Web Workers and Node (pkg/receval.js, auto-initializing),
 #                     CommonJS build for require() in pkg/node/, TypeScript types, package.json merged
 #                     from pkg-config/ (see pkg-config/merge.mjs)
+#   pkg/estimators/   the same for the estimators alone (`receval/estimators`: the crate built
+#                     without its default feature "course")
 #   www/pkg/          a copy of pkg/ for the course site
 #   www/vendor/       the site's chart, math and file-reading libraries, copied from node_modules (no CDN at run time)
 #
@@ -36,12 +38,31 @@ else
   cp pkg/receval_bg.wasm "$tmp/node/receval_bg.wasm"
   rm -rf pkg/node && mv "$tmp/node" pkg/node && rm -rf "$tmp"
   node pkg-config/merge.mjs
+
+  # The estimators package (issue 16): the crate without its course (--no-default-features: no
+  # world, lab or lessons), for practitioners' own logs and the workbench page; a third of the
+  # course module. Its own target directory, so that the two builds do not invalidate each other.
+  echo "==> Building the estimators package pkg/estimators/ (--no-default-features, wasm-opt)"
+  est_target="$ROOT/target/pkg-estimators"
+  CARGO_TARGET_DIR="$est_target" cargo build --quiet --release --lib --target wasm32-unknown-unknown --no-default-features
+  est=$(mktemp -d)
+  wasm-bindgen --target web --out-dir "$est" --out-name receval "$est_target/wasm32-unknown-unknown/release/receval.wasm"
+  # the same wasm-opt flags as wasm-pack's (Cargo.toml, [package.metadata.wasm-pack.profile.release])
+  read -ra opt_flags < <(sed -n 's/^wasm-opt = \[\(.*\)\]$/\1/p' Cargo.toml | tr -d '",')
+  [[ ${#opt_flags[@]} -gt 0 ]] || { echo "no wasm-opt flags found in Cargo.toml" >&2; exit 1; }
+  wasm-opt "${opt_flags[@]}" "$est/receval_bg.wasm" -o "$est/receval_bg.wasm"
+  wasm-bindgen --target nodejs --out-dir "$est/node" --out-name receval "$est_target/wasm32-unknown-unknown/release/receval.wasm"
+  cp "$est/receval_bg.wasm" "$est/node/receval_bg.wasm"
+  rm -rf pkg/estimators && mv "$est" pkg/estimators && chmod 755 pkg/estimators
+  node pkg-config/merge.mjs estimators
   touch "$stamp"
 fi
 
 echo "==> Assembling the site in www/ (pkg + vendored libraries)"
 rm -rf www/pkg && mkdir -p www/pkg www/vendor
 cp pkg/receval.js pkg/receval_glue.js pkg/receval_bg.wasm pkg/receval.d.ts pkg/receval_glue.d.ts www/pkg/
+mkdir -p www/pkg/estimators
+cp pkg/estimators/receval.js pkg/estimators/receval_glue.js pkg/estimators/receval_bg.wasm www/pkg/estimators/
 cp node_modules/d3/dist/d3.min.js node_modules/@observablehq/plot/dist/plot.umd.min.js www/vendor/
 cp node_modules/temml/dist/temml.min.js node_modules/temml/dist/Temml-Local.css node_modules/temml/dist/Temml.woff2 www/vendor/
 # The workbench's file readers: hyparquet is ES modules already; papaparse is UMD, wrapped as a module
@@ -52,3 +73,6 @@ rm -rf www/vendor/hyparquet && cp -r node_modules/hyparquet/src www/vendor/hypar
 raw=$(stat -c %s pkg/receval_bg.wasm)
 gz=$(gzip -9 -c pkg/receval_bg.wasm | wc -c)
 echo "    receval_bg.wasm: $raw bytes raw, $gz bytes gzip"
+raw=$(stat -c %s pkg/estimators/receval_bg.wasm)
+gz=$(gzip -9 -c pkg/estimators/receval_bg.wasm | wc -c)
+echo "    estimators/receval_bg.wasm: $raw bytes raw, $gz bytes gzip"

@@ -129,6 +129,10 @@ export RUSTC_WORKSPACE_WRAPPER=clippy-driver
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 check "cargo clippy --all-targets -- -D warnings, in the test build (cargo test --all-targets --no-run)" \
   cargo test --all-targets --no-run --quiet
+# The crate without its course (what receval/estimators is built from) must build and lint clean
+# too: a few seconds, the dependencies are the test build's.
+check "cargo clippy --lib --no-default-features -- -D warnings (the estimators package's crate)" \
+  cargo build --lib --no-default-features --quiet
 run_counted "cargo test (unit, integration, doc)" count_rust 1 cargo test --quiet
 
 # The Wasm test build carries no DWARF line tables (a failing test's JS stack still names the

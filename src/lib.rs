@@ -24,21 +24,28 @@
 // Numeric code here walks several parallel arrays by index; iterator chains would hide that.
 #![allow(clippy::needless_range_loop)]
 
+#[cfg(feature = "course")]
 pub mod causal;
 pub mod config;
+#[cfg(feature = "course")]
 pub mod elicit;
 pub mod error;
 pub mod estimators;
+#[cfg(feature = "course")]
 pub mod lab;
+#[cfg(feature = "course")]
 pub mod lessons;
 pub mod limits;
 pub mod math;
+#[cfg(feature = "course")]
 pub mod metrics;
 pub mod obd;
 pub mod rng;
+#[cfg(feature = "course")]
 pub mod stakeholders;
 pub mod stats;
 pub mod workbench;
+#[cfg(feature = "course")]
 pub mod world;
 
 pub mod wasm;

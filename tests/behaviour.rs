@@ -1,4 +1,4 @@
-#![cfg(not(target_arch = "wasm32"))]
+#![cfg(all(not(target_arch = "wasm32"), feature = "course"))]
 //! What the user-behaviour and ecosystem lessons claim, checked on the core: skips and intents,
 //! missing-not-at-random ratings and their inverse-propensity fix, preference elicitation, the
 //! causal graph's adjustment, and stakeholder metrics.

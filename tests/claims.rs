@@ -1,4 +1,4 @@
-#![cfg(not(target_arch = "wasm32"))]
+#![cfg(all(not(target_arch = "wasm32"), feature = "course"))]
 //! Every sentence a lesson page states about a direction or a comparison, as a test on the
 //! lesson's own output: at each preset with the preset's own seed (what a learner sees after a
 //! click), and over 20 other seeds, where it must hold as often as its wording says ("always",

@@ -1,4 +1,4 @@
-#![cfg(not(target_arch = "wasm32"))]
+#![cfg(all(not(target_arch = "wasm32"), feature = "course"))]
 //! Every lesson's default run, natively: its digest equals the golden one in
 //! `tests/fixtures/lesson-digests.json`, which the Wasm tests (node and Chromium, tests/wasm.rs)
 //! check too — so a lesson's numbers are the same natively, in node and in browsers, and a change

@@ -2,7 +2,7 @@
 //! Chromium (`wasm-pack test --node` and `WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless
 //! --chrome`, both from scripts/test.sh). There is deliberately no `run_in_browser` configuration:
 //! the same file runs in both.
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "course"))]
 
 use js_sys::{Array, Float64Array, Int32Array, Object, Reflect};
 use receval::rng::Rng;

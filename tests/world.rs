@@ -1,4 +1,4 @@
-#![cfg(not(target_arch = "wasm32"))]
+#![cfg(all(not(target_arch = "wasm32"), feature = "course"))]
 //! The simulated world's promises: exact propensities (single items and rankings), exact policy
 //! values (checked against large Monte-Carlo runs within their standard errors), determinism,
 //! and the end-to-end contract with the estimators.

@@ -16,6 +16,8 @@ class LessonSpec(unittest.TestCase):
         shipped = sorted(p.stem for p in (WWW / "lessons").glob("*.json"))
         self.assertEqual(lessons(), shipped)
         self.assertGreater((_spec.SITE / "pkg" / "receval_bg.wasm").stat().st_size, 10000)
+        # the workbench widget's worker loads the estimators package
+        self.assertGreater((_spec.SITE / "pkg" / "estimators" / "receval_bg.wasm").stat().st_size, 10000)
         self.assertTrue((_spec.SITE / "js" / "receval-lesson.js").is_file())
 
     def test_every_lesson_builds_at_its_defaults(self):

@@ -79,6 +79,22 @@ pub const MAX_DEPTH: usize = 32;
 /// How many values a config object may hold in all.
 pub const MAX_CONFIG_VALUES: usize = 100_000;
 
+/// A JS Float64Array copy of `xs`.
+pub fn f64_array(xs: &[f64]) -> Float64Array {
+    Float64Array::from(xs)
+}
+
+/// A JS Int32Array copy of indices (each below 2³¹ by the limits on every size).
+pub fn i32_array(xs: &[u32]) -> Int32Array {
+    let v: Vec<i32> = xs.iter().map(|&x| x as i32).collect();
+    Int32Array::from(&v[..])
+}
+
+/// Set a property of a fresh plain object (which cannot fail).
+pub fn set(o: &js_sys::Object, k: &str, v: impl Into<JsValue>) {
+    let _ = Reflect::set(o, &JsValue::from_str(k), &v.into());
+}
+
 /// Turn a core error into a JS `Error` whose message names the argument.
 pub fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
@@ -484,6 +500,7 @@ pub fn integer(key: &str, v: &JsValue, max: f64) -> Result<u64> {
 }
 
 /// An index `0 ≤ i < n` (a user, a position, …).
+#[cfg(feature = "course")]
 pub fn index(key: &str, v: &JsValue, n: usize, what: &str) -> Result<usize> {
     let x = number(key, v)?;
     if !(x >= 0.0 && x.fract() == 0.0 && x < n as f64) {
@@ -557,6 +574,7 @@ pub fn config_value(v: &JsValue, name: &str) -> Result<Value> {
 }
 
 /// [`config_value`] of an optional argument.
+#[cfg(feature = "course")]
 pub fn opt_config(v: &Option<JsValue>, name: &str) -> Result<Value> {
     match v {
         Some(v) => config_value(v, name),

@@ -8,15 +8,11 @@ use crate::config::Obj;
 use crate::elicit::{ElicitConfig, Elicitation, Strategy};
 use crate::error::{Error, Result};
 use crate::world::{Policy, World};
-use js_sys::{Float64Array, Int32Array, Object, Reflect};
+use js_sys::{Float64Array, Int32Array, Object};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 type JsResult<T> = std::result::Result<T, JsError>;
-
-fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), &v.into());
-}
 
 fn ints(xs: impl Iterator<Item = i32>) -> Int32Array {
     Int32Array::from(&xs.collect::<Vec<_>>()[..])

@@ -4,15 +4,23 @@
 
 mod convert;
 mod estimators;
+#[cfg(feature = "course")]
 mod extras;
+#[cfg(feature = "course")]
 mod lessons;
+mod obd;
 mod workbench;
+#[cfg(feature = "course")]
 mod world;
 
 pub use estimators::*;
+#[cfg(feature = "course")]
 pub use extras::*;
+#[cfg(feature = "course")]
 pub use lessons::*;
+pub use obd::*;
 pub use workbench::*;
+#[cfg(feature = "course")]
 pub use world::*;
 
 use wasm_bindgen::prelude::*;

@@ -3,17 +3,8 @@
 use super::convert::*;
 use crate::error::{Error, Result};
 use crate::workbench::{TabularSpec, tabular_reward_model, weight_histogram};
-use js_sys::{Float64Array, Object, Reflect};
+use js_sys::{Float64Array, Object};
 use wasm_bindgen::prelude::*;
-
-fn f64_array(xs: &[f64]) -> Float64Array {
-    Float64Array::from(xs)
-}
-
-fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(o, &JsValue::from_str(k), &v.into());
-}
 
 const MAX_INT: f64 = 2_147_483_647.0;
 

@@ -5,15 +5,18 @@ import { site, newPage, teardown } from './helpers.mjs';
 
 after(teardown);
 
-test('index page loads the Wasm module and shows a computed IPW estimate', async () => {
+test('index page loads the Wasm module (the estimators package only) and shows a computed IPW estimate', async () => {
   const { url } = await site();
   const page = await newPage();
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
   await page.goto(url);
   const result = page.locator('#wasm-result');
   await result.waitFor({ state: 'visible', timeout: 15000 });
   // 3 of the 4 logged rounds with action 1 were clicks; w = 1/0.5 = 2: IPW = 2·3/8 = 0.75.
   assert.equal(Number(await result.getAttribute('data-value')), 0.75);
   assert.match(await page.locator('#wasm-status').textContent(), /is running/);
+  assert.deepEqual(wasm, ['/pkg/estimators/receval_bg.wasm']);
   assert.deepEqual(page.problems, []);
   await page.closeAll();
 });

@@ -95,6 +95,9 @@ test('try the simulated-world sample: every standard estimator, diagnostics and 
   assert.match(await page.locator('.recommendation').innerText(), new RegExp(got.recommendation.text.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   assert.match(await page.locator('dl.diagnostics').innerText(), /Effective sample size/);
   noDataLeft(page);
+  // the workbench loads the estimators package (a third of the course module), not the course's
+  const wasm = page.requests.map((r) => new URL(r.url).pathname).filter((p) => p.endsWith('.wasm'));
+  assert.deepEqual(wasm, ['/pkg/estimators/receval_bg.wasm']);
   assert.deepEqual(page.problems, []);
   await page.closeAll();
 });

@@ -63,7 +63,7 @@ async function courseMap() {
 courseMap();
 
 try {
-  const { estimatePolicyValue, version } = await import('../pkg/receval.js');
+  const { estimatePolicyValue, version } = await import('../pkg/estimators/receval.js');
   // Eight logged rounds from a uniform logger over two actions; the candidate always plays action 1.
   const log = {
     reward: [1, 0, 1, 0, 0, 1, 1, 0],

@@ -1,7 +1,7 @@
 // The workbench's Web Worker: reads the file (streamed), checks every value, runs the estimators in
 // the Wasm core and posts the report, with progress messages on the way. The page cancels a run by
 // terminating this worker. Nothing here sends data anywhere but back to the page.
-import * as rv from '../../pkg/receval.js';
+import * as rv from '../../pkg/estimators/receval.js';
 import { FileProblem } from './columns.js';
 import { inspect, read } from './read.js';
 import { buildReport } from './report.js';
