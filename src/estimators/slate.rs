@@ -122,6 +122,20 @@ impl SlateEstimator {
         }
     }
 
+    /// The number arrays of the input this estimator reads besides `reward` (JS names): the others
+    /// are ignored, as in OBP (the JS binding does not copy them into Wasm memory).
+    pub fn reads(&self) -> &'static [&'static str] {
+        match self {
+            SlateEstimator::Sips | SlateEstimator::SnSips => &["pscore", "evaluationPolicyPscore"],
+            SlateEstimator::Iips | SlateEstimator::SnIips => &["pscoreItemPosition", "evaluationPolicyPscoreItemPosition"],
+            SlateEstimator::Rips | SlateEstimator::SnRips => &["pscoreCascade", "evaluationPolicyPscoreCascade"],
+            SlateEstimator::CascadeDr => {
+                &["pscoreCascade", "evaluationPolicyPscoreCascade", "qHat", "evaluationPolicyActionDist"]
+            }
+            SlateEstimator::Pi => &["pscore", "evaluationPolicyItemPositionDist"],
+        }
+    }
+
     /// The (behaviour, evaluation) propensity arrays and their JS names.
     fn pscores<'a>(&self, p: &SlateFeedbackParts<'a>) -> Result<(&'a [f64], &'a [f64])> {
         let (b, e, bn, en) = match self {

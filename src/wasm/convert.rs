@@ -97,7 +97,28 @@ pub fn set(o: &js_sys::Object, k: &str, v: impl Into<JsValue>) {
 
 /// Turn a core error into a JS `Error` whose message names the argument.
 pub fn js_error(e: Error) -> JsError {
-    JsError::new(&e.to_string())
+    JsError::new(&js_spelling(&e.to_string()))
+}
+
+/// A core message as a JS user reads it: Rust writes an infinite f64 as `inf` and `-inf`, JS as
+/// `Infinity` and `-Infinity` (what the caller typed). Only the whole word changes (`info`,
+/// `infinite` or `x_inf` stay as they are); `NaN` is spelled alike in both.
+pub fn js_spelling(msg: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    let mut prev: Option<char> = None;
+    while let Some(i) = rest.find("inf") {
+        let before = rest[..i].chars().next_back().or(if i == 0 { prev } else { None });
+        let after = rest[i + 3..].chars().next();
+        out.push_str(&rest[..i]);
+        let whole = !before.is_some_and(word) && !after.is_some_and(word);
+        out.push_str(if whole { "Infinity" } else { "inf" });
+        prev = Some('f');
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The message of a JS exception (for errors that say why an argument could not be read).
@@ -435,6 +456,20 @@ pub fn f64_vec(key: &str, v: &JsValue) -> Result<Vec<f64>> {
     Ok(out)
 }
 
+/// What `f64_vec` checks, without keeping a copy when it need not read the elements: a typed
+/// array (not a BigInt one) within the size limits is accepted as it is; anything else goes
+/// through `f64_vec`, which names the first element that is not a number.
+pub fn check_f64_array(key: &str, v: &JsValue) -> Result<()> {
+    if is_typed_array(v) {
+        let n = check_length(key, typed_array_length(key, v)? as f64)?;
+        if n > 0 && (v.is_instance_of::<js_sys::BigInt64Array>() || v.is_instance_of::<js_sys::BigUint64Array>()) {
+            return Err(Error::invalid(key, "expected numbers; BigInt arrays are not supported"));
+        }
+        return Ok(());
+    }
+    f64_vec(key, v).map(drop)
+}
+
 /// The first element of an Array of ours (no getters) that is not a number, with its index.
 fn first_not_number(a: &Array, n: usize) -> Option<(usize, JsValue)> {
     (0..n).map(|i| (i, a.get(i as u32))).find(|(_, x)| x.as_f64().is_none())
@@ -657,4 +692,25 @@ pub fn array_elements(name: &str, v: &JsValue) -> Result<Vec<JsValue>> {
 pub fn to_js<T: serde::Serialize>(value: &T) -> std::result::Result<JsValue, JsError> {
     let s = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     value.serialize(&s).map_err(|e| JsError::new(&format!("internal error while converting a result: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_spelling;
+
+    #[test]
+    fn infinities_are_spelled_as_in_js_and_nothing_else_changes() {
+        assert_eq!(
+            js_spelling("expected a finite number, got inf at index 3"),
+            "expected a finite number, got Infinity at index 3"
+        );
+        assert_eq!(js_spelling("got -inf"), "got -Infinity");
+        assert_eq!(js_spelling("inf"), "Infinity");
+        assert_eq!(js_spelling("λ in [0, inf], got NaN"), "λ in [0, Infinity], got NaN");
+        for same in ["infinite", "info", "x_inf", "2inf", "finf", "inference", "", "no match"] {
+            assert_eq!(js_spelling(same), same);
+        }
+        assert_eq!(js_spelling("inf inf,inf"), "Infinity Infinity,Infinity");
+        assert_eq!(js_spelling("infinf"), "infinf");
+    }
 }

@@ -1099,7 +1099,9 @@ struct SlateArrays {
     n_unique_action: Option<usize>,
 }
 
-fn slate_arrays(input: &JsValue) -> Result<SlateArrays> {
+/// The slate input's arrays, copying only the number arrays `est` reads (the others are checked
+/// as `f64_vec` would check them, without a copy: a typed array is taken as it is).
+fn slate_arrays(input: &JsValue, est: SlateEstimator) -> Result<SlateArrays> {
     expect_object(input, "slateInput", "an object { slateId, position, reward, lenList, … }")?;
     check_keys(input, "slateInput", SLATE_KEYS)?;
     let keys = [
@@ -1115,7 +1117,11 @@ fn slate_arrays(input: &JsValue) -> Result<SlateArrays> {
     ];
     let mut f: [Option<Vec<f64>>; 9] = Default::default();
     for (slot, key) in f.iter_mut().zip(keys) {
-        *slot = field(input, key)?.map(|v| f64_vec(key, &v)).transpose()?;
+        match field(input, key)? {
+            Some(v) if est.reads().contains(&key) => *slot = Some(f64_vec(key, &v)?),
+            Some(v) => check_f64_array(key, &v)?,
+            None => {}
+        }
     }
     let reward = f64_vec("reward", &required(input, "reward", "the reward of each slot")?)?;
     let len_list = integer_field(input, "lenList", None, MAX_INT)?
@@ -1149,7 +1155,7 @@ fn prepared_slate(estimator_name: &JsValue, input: &JsValue, params: &Option<JsV
         expect_object(params, "params", "an object (slate estimators take no parameters)")?;
         check_keys(params, "params", &[])?;
     }
-    let s = slate_arrays(input)?;
+    let s = slate_arrays(input, est)?;
     let f = &s.f;
     PreparedSlateEstimate::new(
         est,

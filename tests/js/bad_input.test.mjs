@@ -94,6 +94,24 @@ test('slate estimators reject bad input with named arguments', () => {
   assert.throws(() => rv.estimateSlatePolicyValue('rips', { ...slate, pscoreCascade: [0.1, 0.2, 0.2, 0.2], evaluationPolicyPscoreCascade: slate.evaluationPolicyPscore }), /`pscoreCascade`.*increase/);
 });
 
+test('a slate estimator copies only the arrays it reads; the others are still checked for what they are', () => {
+  const slate = {
+    slateId: [0, 0, 1, 1], position: [0, 1, 0, 1], reward: [1, 0, 0, 1], lenList: 2,
+    pscore: new Float64Array([0.1, 0.1, 0.2, 0.2]), evaluationPolicyPscore: [0.3, 0.3, 0.1, 0.1],
+  };
+  const sips = rv.estimateSlatePolicyValue('sips', slate);
+  assert.ok(Math.abs(sips - ((1 * 0.3 / 0.1 + 0) + (0 + 1 * 0.1 / 0.2)) / 2) < 1e-12, `SIPS ${sips}`);
+  // arrays SIPS does not read: their values do not matter (as in OBP), even NaN in a typed array...
+  const extra = { pscoreCascade: new Float64Array([NaN, 2, -1, 0]), qHat: new Float64Array(1e6), evaluationPolicyItemPositionDist: [0.5] };
+  assert.ok(Object.is(rv.estimateSlatePolicyValue('sips', { ...slate, ...extra }), sips));
+  // ...but what they are still does: an Array with a string, a BigInt array, a non-array
+  assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, pscoreItemPosition: [0.5, '0.5', 0.5, 0.5] }), /`pscoreItemPosition`.*index 1/);
+  assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, qHat: new BigInt64Array(4) }), /`qHat`.*BigInt/);
+  assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, evaluationPolicyPscoreCascade: 0.5 }), /`evaluationPolicyPscoreCascade`.*array/);
+  // and an estimator that reads one of them checks its values
+  assert.throws(() => rv.estimateSlatePolicyValue('rips', { ...slate, pscoreCascade: new Float64Array([NaN, 0.1, 0.2, 0.2]), evaluationPolicyPscoreCascade: [0.3, 0.3, 0.1, 0.1] }), /`pscoreCascade`/);
+});
+
 test('the module still works after every error above', () => {
   assert.equal(rv.estimatePolicyValue('ipw', good()), (1.6 + 1.6 + 0.4) / 4);
 });
@@ -241,7 +259,7 @@ test('typed arrays are copied and checked block by block: the same bits and the 
       const q = clean.estimatedRewardsByRegModel.slice();
       q[j] = x;
       const input = { ...clean, estimatedRewardsByRegModel: q };
-      const got = `got ${{ NaN: 'NaN', Infinity: 'inf', '-Infinity': '-inf' }[x]} at index ${j}`; // Rust's spelling
+      const got = `got ${x} at index ${j}`; // JS's spelling (the core's messages say inf; js_error rewrites it)
       assert.match(message(() => rv.estimatePolicyValue('dr', input)), /^`estimatedRewardsByRegModel`/, `${x} at ${j}`);
       assert.ok(message(() => rv.estimatePolicyValue('dr', input)).endsWith(got), `${x} at ${j}`);
       assert.ok(message(() => new rv.BanditData(input)).endsWith(got), `${x} at ${j} (BanditData)`);
