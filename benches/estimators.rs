@@ -5,10 +5,12 @@
 //!
 //! Workloads (the same in bench/node.mjs): n = 10⁶ rounds × 10 actions for IPW, SNIPW and DR, each
 //! timed (a) on data already validated in memory and (b) including validation of the input; and a
-//! 1,000-sample bootstrap of IPW at n = 10⁴.
+//! 1,000-sample bootstrap of IPW at n = 10⁴; SIPS, IIPS and RIPS on 10⁵ rankings × 10 slots
+//! (validation, grouping and estimate: what `estimateSlatePolicyValue` does after its copy).
 
 use receval::estimators::{
-    BanditData, BootstrapOptions, IntervalMethod, estimate_interval, estimate_policy_value, estimate_policy_value_checked,
+    BanditData, BootstrapOptions, IntervalMethod, PreparedSlateEstimate, SlateEstimator, SlateFeedbackParts, estimate_interval,
+    estimate_policy_value, estimate_policy_value_checked,
 };
 use receval::rng::Rng;
 use std::hint::black_box;
@@ -78,6 +80,7 @@ fn main() {
             }),
         );
     }
+    slates(&emit);
     let small = bench_data(10_000, k, 2);
     let sv = small.view().unwrap();
     let opts = BootstrapOptions { alpha: 0.05, n_bootstrap_samples: 1000, random_state: Some(1) };
@@ -93,4 +96,47 @@ fn main() {
             black_box(estimate_interval("snipw", &sv, None, IntervalMethod::Bootstrap(opts)).unwrap());
         }),
     );
+}
+
+/// The slate workload of bench/node.mjs: 10⁵ rankings × 10 slots laid out slate after slate, each
+/// estimator reading slate ids, positions, rewards and its own pair of propensities.
+fn slates(emit: &impl Fn(&str, f64)) {
+    let (ns, l) = (100_000usize, 10usize);
+    let n = ns * l;
+    let mut rng = Rng::new(3);
+    let (mut slate_id, mut position, mut reward) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut cols: [Vec<f64>; 6] = Default::default();
+    for s in 0..ns {
+        let (ps, es) = (0.2 + 0.8 * rng.uniform(), rng.uniform());
+        let (mut pc, mut ec) = (1.0, 1.0);
+        for k in 0..l {
+            pc *= 0.5 + 0.5 * rng.uniform();
+            ec *= rng.uniform();
+            slate_id.push(s as u32);
+            position.push(k as u32);
+            reward.push(if rng.bernoulli(0.2) { 1.0 } else { 0.0 });
+            for (c, x) in cols.iter_mut().zip([ps, es, 0.1 + 0.9 * rng.uniform(), rng.uniform(), pc, ec]) {
+                c.push(x);
+            }
+        }
+    }
+    for (name, b, e) in [("sips", 0, 1), ("iips", 2, 3), ("rips", 4, 5)] {
+        let est = SlateEstimator::by_name(name).unwrap();
+        let mut parts =
+            SlateFeedbackParts { slate_id: &slate_id, position: &position, reward: &reward, len_list: l, ..Default::default() };
+        match name {
+            "sips" => (parts.pscore, parts.evaluation_policy_pscore) = (Some(&cols[b][..]), Some(&cols[e][..])),
+            "iips" => {
+                (parts.pscore_item_position, parts.evaluation_policy_pscore_item_position) =
+                    (Some(&cols[b][..]), Some(&cols[e][..]))
+            }
+            _ => (parts.pscore_cascade, parts.evaluation_policy_pscore_cascade) = (Some(&cols[b][..]), Some(&cols[e][..])),
+        }
+        emit(
+            &format!("{name} 1e5 slates x 10 (with validation)"),
+            time(7, || {
+                black_box(PreparedSlateEstimate::new(est, parts).unwrap().value());
+            }),
+        );
+    }
 }

@@ -476,6 +476,10 @@ fn replay_diagnostics_count_the_rounds_replay_uses_and_warn_about_a_non_uniform_
     let data = make(vec![0.5; 8], stoch);
     let d = weight_diagnostics(rm, &data.view().unwrap()).unwrap();
     assert!((d.effective_sample_size - 2.0).abs() < 1e-12, "only rounds 0 and 2 match with π_e = 1: {}", d.effective_sample_size);
+    // ...and it says how many it drops: rounds 4–7 (π_e of the logged action 0.7, 0.3, 0.7, 0.7),
+    // not rounds 1 and 3, whose π_e is 0 (a mismatch, not a stochastic choice)
+    let w = rm.warnings(&data.view().unwrap()).unwrap();
+    assert!(w.iter().any(|x| x.contains("ignores 4 rounds where the evaluation policy is stochastic")), "{w:?}");
     // a logger that is not uniform: replay's average is biased, and it says so
     let data = make(vec![0.5, 0.5, 0.9, 0.1, 0.5, 0.5, 0.5, 0.5], det);
     let w = rm.warnings(&data.view().unwrap()).unwrap();
