@@ -573,6 +573,142 @@ fn slate_estimate(est: SlateEstimator, cols: &[Vec<f64>; 7], l: usize, slots: &[
     }
 }
 
+/// What a slate estimate gives: its value's bits, or its error message.
+fn slate_outcome(r: receval::Result<f64>) -> Result<u64, String> {
+    r.map(f64::to_bits).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_one_pass_slate_estimate_is_the_general_one_bit_for_bit_with_the_same_errors() {
+    use receval::estimators::{CheckedSlateSums, slate_value_checked};
+    // Slates of up to 4 slots (some incomplete), slate after slate, negative and fractional
+    // rewards; then one defect at a time, and layouts the one pass leaves to the general path.
+    let l = 4usize;
+    let mut rng = Rng::new(91);
+    let (mut ids, mut pos) = (Vec::new(), Vec::new());
+    let mut cols: [Vec<f64>; 7] = Default::default();
+    for s in 0..400u32 {
+        let (sb, se) = (0.05 + 0.95 * rng.uniform(), rng.uniform());
+        let (mut pb, mut pe) = (1.0, 1.0);
+        let len = if s % 7 == 3 { 2 } else { l };
+        for k in 0..len {
+            pb *= 0.3 + 0.7 * rng.uniform();
+            pe *= 0.3 + 0.7 * rng.uniform();
+            let reward = [1.0, 0.0, -0.5, 2.25][rng.below(4)];
+            ids.push(s * 3); // gaps between ids
+            pos.push(k as u32);
+            for (c, x) in cols.iter_mut().zip([reward, sb, se, 0.1 + 0.9 * rng.uniform(), rng.uniform(), pb, pe]) {
+                c.push(x);
+            }
+        }
+    }
+    let names = ["sips", "iips", "rips", "snsips", "sniips", "snrips"];
+    let check = |what: &str, ids: &[u32], pos: &[u32], cols: &[Vec<f64>; 7]| {
+        for name in names {
+            let est = SlateEstimator::by_name(name).unwrap();
+            let parts = SlateFeedbackParts {
+                slate_id: ids,
+                position: pos,
+                reward: &cols[0],
+                len_list: l,
+                pscore: Some(&cols[1]),
+                evaluation_policy_pscore: Some(&cols[2]),
+                pscore_item_position: Some(&cols[3]),
+                evaluation_policy_pscore_item_position: Some(&cols[4]),
+                pscore_cascade: Some(&cols[5]),
+                evaluation_policy_pscore_cascade: Some(&cols[6]),
+                ..Default::default()
+            };
+            let general = slate_outcome(PreparedSlateEstimate::new(est, parts).map(|p| p.value()));
+            let fused = slate_outcome(slate_value_checked(est, parts));
+            assert_eq!(fused, general, "{what}: {name}");
+            // the same sums fed block by block, slates straddling blocks (what the JS binding
+            // does with typed arrays): the value when every block passes, else no value
+            let (b, e) = match name {
+                "sips" | "snsips" => (&cols[1], &cols[2]),
+                "iips" | "sniips" => (&cols[3], &cols[4]),
+                _ => (&cols[5], &cols[6]),
+            };
+            for block in [1, 7, 333] {
+                let mut sums = CheckedSlateSums::new(est, l).unwrap();
+                let ok = (0..ids.len()).step_by(block).all(|a| {
+                    let z = (a + block).min(ids.len());
+                    sums.add(&ids[a..z], &pos[a..z], &cols[0][a..z], &b[a..z], &e[a..z])
+                });
+                let streamed = if ok && ids.len() >= l { sums.finish().map(f64::to_bits) } else { None };
+                if let Some(bits) = streamed {
+                    assert_eq!(Ok(bits), general, "{what}: {name} in blocks of {block}");
+                } else {
+                    assert!(
+                        general.is_err() || what.contains("decrease") || what.contains("out of order"),
+                        "{what}: {name}: blocks of {block} refused a log the general path takes"
+                    );
+                }
+            }
+        }
+    };
+    check("a clean log", &ids, &pos, &cols);
+    // the values are not all the same estimate (the comparison above is not vacuous)
+    let sips = slate_value_checked(
+        SlateEstimator::Sips,
+        SlateFeedbackParts {
+            slate_id: &ids,
+            position: &pos,
+            reward: &cols[0],
+            len_list: l,
+            pscore: Some(&cols[1]),
+            evaluation_policy_pscore: Some(&cols[2]),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(sips.is_finite() && sips != 0.0);
+    // one defect at a time, each somewhere in the middle of the log
+    let defects: Vec<(&str, usize, f64)> = vec![
+        ("a NaN reward", 0, f64::NAN),
+        ("an infinite reward", 0, f64::INFINITY),
+        ("a zero SIPS propensity", 1, 0.0),
+        ("a subnormal IIPS propensity", 3, 1e-310),
+        ("a target probability above 1", 2, 1.5),
+        ("a negative target probability", 4, -0.1),
+        ("a NaN cascade propensity", 5, f64::NAN),
+        ("a cascade prefix that increases", 6, 1.0),
+    ];
+    for (what, c, x) in defects {
+        for at in [0, 517, 1000] {
+            let mut bad = cols.clone();
+            bad[c][at] = x;
+            check(what, &ids, &pos, &bad);
+        }
+    }
+    // a SIPS propensity that differs within its slate (slot 601 is not its slate's first)
+    let mut bad = cols.clone();
+    bad[1][601] *= 0.5;
+    check("a whole-slate propensity that differs within its slate", &ids, &pos, &bad);
+    let mut bad = cols.clone();
+    bad[2][602] *= 0.5;
+    check("a whole-slate target probability that differs within its slate", &ids, &pos, &bad);
+    // the same for the prefix probabilities: one that increases down its slate, of each policy
+    for c in [5, 6] {
+        let mut bad = cols.clone();
+        bad[c][603] = bad[c][602] * 1.5;
+        check("a prefix probability that increases", &ids, &pos, &bad);
+    }
+    let mut p2 = pos.clone();
+    p2[602] = 9;
+    check("a position past lenList", &ids, &p2, &cols);
+    p2[602] = p2[601];
+    check("a position twice in a slate", &ids, &p2, &cols);
+    // layouts the one pass leaves to the general path: positions out of order within a slate,
+    // slates not in id order (both valid)
+    let mut p3 = pos.clone();
+    p3.swap(600, 601);
+    check("positions out of order within a slate", &ids, &p3, &cols);
+    let i3: Vec<u32> = ids.iter().map(|&x| 2000 - x).collect();
+    check("slate ids that decrease", &i3, &pos, &cols);
+    check("one slot", &ids[..1], &pos[..1], &cols.clone().map(|c| c[..1].to_vec()));
+}
+
 #[test]
 fn slates_laid_out_in_any_order_give_the_same_estimates_as_slate_after_slate() {
     // Slots grouped slate after slate (ids never decreasing: the grouping's fast path) and the

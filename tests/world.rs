@@ -63,6 +63,44 @@ fn single_item_propensities_are_exact() {
 }
 
 #[test]
+fn a_popularity_ranking_is_plackett_luce_over_popularity_to_the_power() {
+    // rankings from a weight node (popularity^power), not from logits: each pick's probability is
+    // its weight over the weights still in play
+    let w = world(WorldConfig { n_users: 3, n_items: 5, ..Default::default() });
+    let policy = Policy::compile(&w, &PolicySpec::Popularity { power: 1.5 }).unwrap();
+    let weight: Vec<f64> = w.popularity().iter().map(|p| p.powf(1.5)).collect();
+    let l = 3;
+    let mut total = 0.0;
+    for a in 0..5 {
+        for b in (0..5).filter(|&b| b != a) {
+            for c in (0..5).filter(|&c| c != a && c != b) {
+                let s = [a, b, c];
+                let mut left: f64 = weight.iter().sum();
+                let mut want = [0.0; 3];
+                let mut p = 1.0;
+                for (k, &i) in s.iter().enumerate() {
+                    p *= weight[i] / left;
+                    left -= weight[i];
+                    want[k] = p;
+                }
+                let got = policy.prefix_probs(1, &s);
+                for k in 0..l {
+                    assert!((got[k] - want[k]).abs() < 1e-12 * want[k], "{s:?} prefix {k}: {} vs {}", got[k], want[k]);
+                }
+                total += got[l - 1];
+            }
+        }
+    }
+    assert!((total - 1.0).abs() < 1e-12, "{total}");
+    // and the item-position marginals: the first position's is the weight share
+    let marg = policy.marginals(2, l).unwrap();
+    let sum: f64 = weight.iter().sum();
+    for (i, wi) in weight.iter().enumerate() {
+        assert!((marg[i * l] - wi / sum).abs() < 1e-12, "item {i}");
+    }
+}
+
+#[test]
 fn slate_propensities_match_enumeration_and_frequencies() {
     let w = world(WorldConfig { n_users: 2, n_items: 5, ..Default::default() });
     let spec = PolicySpec::Mixture { components: vec![(0.7, softmax(1.5)), (0.3, PolicySpec::Uniform)] };

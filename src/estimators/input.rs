@@ -99,7 +99,7 @@ impl<'a> BanditFeedbackParts<'a> {
 /// Whether `x` is in [[`MIN_PSCORE`], 1] (NaN is not).
 #[inline(always)]
 #[allow(clippy::manual_range_contains)] // `&`, not the `&&` of `contains`: no branch
-fn is_propensity(x: f64) -> bool {
+pub(crate) fn is_propensity(x: f64) -> bool {
     (x >= MIN_PSCORE) & (x <= 1.0)
 }
 

@@ -26,7 +26,9 @@ pub mod tuning;
 pub use diagnostics::{WeightDiagnostics, weight_diagnostics};
 pub use input::{BanditData, BanditFeedback, BanditFeedbackParts};
 pub use interval::{BootstrapOptions, Interval};
-pub use slate::{PreparedSlateEstimate, SLATE_ESTIMATORS, SlateEstimator, SlateFeedbackParts};
+pub use slate::{
+    CheckedSlateSums, PreparedSlateEstimate, SLATE_ESTIMATORS, SlateEstimator, SlateFeedbackParts, slate_value_checked,
+};
 pub use standard::{
     DirectMethod, DoublyRobust, DoublyRobustWithShrinkage, InverseProbabilityWeighting, Kernel, OffPolicyEstimator, ReplayMethod,
     RoundTerms, STANDARD_ESTIMATORS, SelfNormalizedDoublyRobust, SelfNormalizedInverseProbabilityWeighting,

@@ -19,7 +19,7 @@
 //! WSDM 2022 (Cascade-DR); Swaminathan et al., *Off-policy evaluation for slate recommendation*,
 //! NeurIPS 2017 (pseudoinverse).
 
-use super::input::{SUM_TOLERANCE, check_indices, check_pscore};
+use super::input::{SUM_TOLERANCE, check_indices, check_pscore, is_propensity};
 use super::interval::{BootstrapOptions, Interval, bootstrap_units, normal_from};
 use crate::error::{Error, Result};
 use crate::stats;
@@ -481,6 +481,185 @@ impl GroupedTerms {
             }
         }
         stats::std_dev(&psi) / nf.sqrt()
+    }
+}
+
+/// The estimate of `est` on `parts`: the value of [`PreparedSlateEstimate::new`], bit for bit,
+/// with the same error for a bad input. SIPS, IIPS, RIPS and their self-normalized versions on a
+/// log laid out slate after slate (ids never decreasing, the usual layout) are checked and
+/// estimated in one pass, with no allocation that grows with the log: the sums are those of the
+/// general path, in its order. Anything else, and any input that fails a check, goes the general
+/// way (which names the defect).
+pub fn slate_value_checked(est: SlateEstimator, parts: SlateFeedbackParts<'_>) -> Result<f64> {
+    match fused_value(est, &parts) {
+        Some(v) => Ok(v),
+        None => Ok(PreparedSlateEstimate::new(est, parts)?.value()),
+    }
+}
+
+/// [`slate_value_checked`]'s one pass; `None` when it does not apply or a check fails.
+fn fused_value(est: SlateEstimator, p: &SlateFeedbackParts<'_>) -> Option<f64> {
+    let (n, l) = (p.reward.len(), p.len_list);
+    if n == 0 || l > n || p.slate_id.len() != n || p.position.len() != n {
+        return None;
+    }
+    let mut sums = CheckedSlateSums::new(est, l)?;
+    let (b, e) = est.pscores(p).ok()?;
+    if b.len() != n || e.len() != n || !sums.add(p.slate_id, p.position, p.reward, b, e) {
+        return None;
+    }
+    sums.finish()
+}
+
+/// SIPS, IIPS, RIPS or a self-normalized one of them, summed over slots given block by block in
+/// log order (slate after slate: ids never decreasing; a slate may straddle two blocks). Each
+/// slot is checked as [`PreparedSlateEstimate::new`] checks a whole input, and the sums are its
+/// sums in its order, so [`Self::finish`] gives its value bit for bit. A slot that fails a check,
+/// or a layout this does not handle (ids that decrease, a ranking's slots out of position order
+/// for RIPS), makes [`Self::add`] return `false`: the caller then goes the general way, which
+/// names the problem or handles the layout.
+#[derive(Debug, Clone)]
+pub struct CheckedSlateSums {
+    est: SlateEstimator,
+    len_list: usize,
+    /// 1 (SNSIPS), lenList (SNIIPS, SNRIPS: a group per position) or 0 (the others)
+    n_groups: usize,
+    /// Σ over closed slates of their total (what `Iterator::sum` gives, from its own zero)
+    total: f64,
+    /// (Σ r·w, Σ w, count) per group, over closed slates
+    ucd: Vec<[f64; 3]>,
+    n_slates: usize,
+    /// the positions the slate in progress has, and that slate
+    seen: Vec<bool>,
+    positions: Vec<u32>,
+    open: Option<OpenSlate>,
+}
+
+/// The slate in progress: its id, its sums so far, its first slot's propensities (SIPS: every
+/// slot's must equal them) and its last slot's position and propensities (RIPS: none may increase).
+#[derive(Debug, Clone, Copy)]
+struct OpenSlate {
+    id: u32,
+    a: f64,
+    ucd: [f64; 3],
+    first: (f64, f64),
+    last: (u32, f64, f64),
+}
+
+impl CheckedSlateSums {
+    /// Empty sums; `None` for the estimators this does not compute (Cascade-DR, PI) or lenList 0.
+    pub fn new(est: SlateEstimator, len_list: usize) -> Option<Self> {
+        use SlateEstimator::*;
+        let n_groups = match est {
+            CascadeDr | Pi => return None,
+            _ if len_list == 0 => return None,
+            SnSips => 1,
+            SnIips | SnRips => len_list,
+            Sips | Iips | Rips => 0,
+        };
+        Some(CheckedSlateSums {
+            est,
+            len_list,
+            n_groups,
+            total: std::iter::empty::<f64>().sum::<f64>(),
+            ucd: vec![[0.0; 3]; n_groups],
+            n_slates: 0,
+            seen: vec![false; len_list],
+            positions: Vec::with_capacity(len_list),
+            open: None,
+        })
+    }
+
+    fn close(&mut self) {
+        if let Some(s) = self.open.take() {
+            self.positions.iter().for_each(|&k| self.seen[k as usize] = false);
+            self.positions.clear();
+            if self.est == SlateEstimator::SnSips {
+                for (u, t) in self.ucd[0].iter_mut().zip(s.ucd) {
+                    *u += t;
+                }
+            }
+            // the self-normalized estimators' slate totals are 0 (their value is in the group sums)
+            self.total += if self.n_groups == 0 { s.a } else { 0.0 };
+            self.n_slates += 1;
+        }
+    }
+
+    /// Check the next slots (slate id, position, reward, and the estimator's behaviour and
+    /// target propensities, one value each per slot) and add them. `false` if one fails a check.
+    pub fn add(&mut self, ids: &[u32], pos: &[u32], r: &[f64], b: &[f64], e: &[f64]) -> bool {
+        use SlateEstimator::*;
+        let m = ids.len();
+        if pos.len() != m || r.len() != m || b.len() != m || e.len() != m {
+            return false;
+        }
+        let whole_slate = matches!(self.est, Sips | SnSips);
+        let prefix = matches!(self.est, Rips | SnRips);
+        for i in 0..m {
+            let (id, k, ri, bi, ei) = (ids[i], pos[i], r[i], b[i], e[i]);
+            match self.open {
+                Some(s) if s.id == id => {}
+                Some(s) if id < s.id => return false, // not slate after slate
+                _ => {
+                    self.close();
+                    let zero = std::iter::empty::<f64>().sum::<f64>();
+                    self.open = Some(OpenSlate { id, a: zero, ucd: [0.0; 3], first: (bi, ei), last: (k, bi, ei) });
+                }
+            }
+            let ku = k as usize;
+            let valid = ri.is_finite() && ku < self.len_list && is_propensity(bi) && (0.0..=1.0).contains(&ei);
+            if !valid || std::mem::replace(&mut self.seen[ku], true) {
+                return false;
+            }
+            self.positions.push(k);
+            let Some(s) = self.open.as_mut() else { return false };
+            if whole_slate && (bi != s.first.0 || ei != s.first.1) {
+                return false;
+            }
+            // prefix probabilities may not increase down the slate (positions in order here; a
+            // slate whose slots are not in position order goes the general way, which sorts them)
+            if prefix && self.positions.len() > 1 {
+                let (k0, b0, e0) = s.last;
+                if k <= k0 || bi > b0 * (1.0 + 1e-12) || ei > e0 * (1.0 + 1e-12) {
+                    return false;
+                }
+            }
+            s.last = (k, bi, ei);
+            match self.est {
+                Sips | Iips | Rips => s.a += ri * ei / bi,
+                SnSips => {
+                    let w = ei / bi;
+                    s.ucd[0] += ri * w;
+                    s.ucd[1] += w;
+                    s.ucd[2] += 1.0;
+                }
+                _ => {
+                    // one slot per position and slate: the slate's sums are 0 + its one term,
+                    // added to its position's group (a slate without that position adds 0)
+                    let w = ei / bi;
+                    let t = &mut self.ucd[ku];
+                    t[0] += 0.0 + ri * w;
+                    t[1] += 0.0 + w;
+                    t[2] += 1.0;
+                }
+            }
+        }
+        true
+    }
+
+    /// The estimate: Σ slot values / number of slates. `None` if no slot was added.
+    pub fn finish(mut self) -> Option<f64> {
+        self.close();
+        if self.n_slates == 0 {
+            return None;
+        }
+        let mut total = self.total;
+        for [u, d, c] in self.ucd {
+            if c > 0.0 {
+                total += u * c / d;
+            }
+        }
+        Some(total / self.n_slates as f64)
     }
 }
 

@@ -157,7 +157,7 @@ pub fn get(name: &str, v: &JsValue, key: &JsValue) -> Result<JsValue> {
 }
 
 /// A typed array (any `ArrayBuffer` view but a `DataView`).
-fn is_typed_array(v: &JsValue) -> bool {
+pub(crate) fn is_typed_array(v: &JsValue) -> bool {
     v.is_object() && js_sys::ArrayBuffer::is_view(v) && !v.is_instance_of::<js_sys::DataView>()
 }
 
@@ -189,6 +189,8 @@ pub(crate) struct BlockSource {
     byte_offset: usize,
     /// Values in the array.
     pub len: usize,
+    /// An Int32Array (its values are copied as unsigned: a negative one reads as 2³¹ or more).
+    pub signed: bool,
 }
 
 impl BlockSource {
@@ -208,7 +210,7 @@ impl BlockSource {
         }
         let buffer = typed_array_slot("input", v, "buffer").ok()?;
         let byte_offset = typed_array_slot("input", v, "byteOffset").ok()?.as_f64()? as usize;
-        Some(BlockSource { buffer, byte_offset, len })
+        Some(BlockSource { buffer, byte_offset, len, signed: v.is_instance_of::<Int32Array>() })
     }
 
     /// Copy values `start..start + dst.len()` of a Float64Array source into `dst`; `false` if that

@@ -1089,6 +1089,94 @@ const SLATE_KEYS: &[&str] = &[
     "nRounds",
 ];
 
+/// The slate input's number arrays, in the order of `SlateArrays::f`.
+const SLATE_NUMBER_KEYS: [&str; 9] = [
+    "pscore",
+    "evaluationPolicyPscore",
+    "pscoreItemPosition",
+    "evaluationPolicyPscoreItemPosition",
+    "pscoreCascade",
+    "evaluationPolicyPscoreCascade",
+    "qHat",
+    "evaluationPolicyActionDist",
+    "evaluationPolicyItemPositionDist",
+];
+
+/// Slots per block of [`slate_streamed`]: slate id, position, reward and two propensities are
+/// 32 bytes a slot, 256 KB a block.
+const SLATE_BLOCK: usize = 8192;
+
+/// `estimateSlatePolicyValue` on typed arrays, streamed as [`estimate_streamed`] streams the
+/// standard estimators: blocks of the five arrays SIPS, IIPS, RIPS (or a self-normalized one)
+/// reads are copied into Wasm memory, checked and summed while still in cache
+/// ([`est::CheckedSlateSums`]), which gives the usual path's value bit for bit.
+///
+/// `None` for anything else — another estimator, params, plain arrays, an `action` that is not a
+/// Uint32Array, an array the estimator does not read that is not a typed array of numbers, a
+/// log not laid out slate after slate — or as soon as anything fails: the caller then takes the
+/// usual path, which reads the input again and names the first problem.
+fn slate_streamed(estimator_name: &JsValue, input: &JsValue, params: &Option<JsValue>) -> Option<f64> {
+    if params.as_ref().is_some_and(|p| !p.is_undefined() && !p.is_null()) {
+        return None;
+    }
+    let est = SlateEstimator::by_name(&name("estimatorName", estimator_name).ok()?).ok()?;
+    expect_object(input, "slateInput", "an object").ok()?;
+    check_keys(input, "slateInput", SLATE_KEYS).ok()?;
+    // Every field is read (any getter runs) before the arrays' buffers are.
+    let read = |key: &str| field(input, key).ok();
+    let mut numbers = Vec::new();
+    for key in SLATE_NUMBER_KEYS {
+        if let Some(v) = read(key)? {
+            numbers.push((key, v));
+        }
+    }
+    let (reward, slate_id, position) = (read("reward")??, read("slateId")??, read("position")??);
+    let len_list = integer_field(input, "lenList", None, MAX_INT).ok()?? as usize;
+    let n_rounds = integer_field(input, "nRounds", None, MAX_INT).ok()?;
+    integer_field(input, "nUniqueAction", None, MAX_INT).ok()?;
+    if read("action")?.is_some_and(|a| !a.is_instance_of::<js_sys::Uint32Array>() || check_f64_array("action", &a).is_err()) {
+        return None;
+    }
+    let mut sums = est::CheckedSlateSums::new(est, len_list)?;
+    let [bn, en] = [est.reads()[0], est.reads()[1]];
+    let (mut b, mut e) = (None, None);
+    for (key, v) in &numbers {
+        if *key == bn {
+            b = Some(BlockSource::of(v, true)?);
+        } else if *key == en {
+            e = Some(BlockSource::of(v, true)?);
+        } else if !is_typed_array(v) || check_f64_array(key, v).is_err() {
+            return None;
+        }
+    }
+    let (b, e) = (b?, e?);
+    let (reward, slate_id, position) =
+        (BlockSource::of(&reward, true)?, BlockSource::of(&slate_id, false)?, BlockSource::of(&position, false)?);
+    let n = reward.len;
+    if n == 0 || len_list > n || [&slate_id, &position, &b, &e].iter().any(|v| v.len != n) {
+        return None;
+    }
+    if n_rounds.is_some_and(|m| (m as usize).checked_mul(len_list) != Some(n)) {
+        return None;
+    }
+    let m = SLATE_BLOCK.min(n);
+    let (mut ids, mut pos, mut r, mut bb, mut eb) = (vec![0u32; m], vec![0u32; m], vec![0.0; m], vec![0.0; m], vec![0.0; m]);
+    for start in (0..n).step_by(m) {
+        let k = m.min(n - start);
+        let copied = slate_id.copy_u32(start, &mut ids[..k])
+            && position.copy_u32(start, &mut pos[..k])
+            && reward.copy_f64(start, &mut r[..k])
+            && b.copy_f64(start, &mut bb[..k])
+            && e.copy_f64(start, &mut eb[..k]);
+        // an Int32Array's negative id reads as one of 2³¹ or more, which the usual path refuses
+        let ids_ok = !slate_id.signed || ids[..k].iter().all(|&x| x < 1 << 31);
+        if !copied || !ids_ok || !sums.add(&ids[..k], &pos[..k], &r[..k], &bb[..k], &eb[..k]) {
+            return None;
+        }
+    }
+    sums.finish()
+}
+
 struct SlateArrays {
     slate_id: Vec<u32>,
     position: Vec<u32>,
@@ -1104,19 +1192,8 @@ struct SlateArrays {
 fn slate_arrays(input: &JsValue, est: SlateEstimator) -> Result<SlateArrays> {
     expect_object(input, "slateInput", "an object { slateId, position, reward, lenList, … }")?;
     check_keys(input, "slateInput", SLATE_KEYS)?;
-    let keys = [
-        "pscore",
-        "evaluationPolicyPscore",
-        "pscoreItemPosition",
-        "evaluationPolicyPscoreItemPosition",
-        "pscoreCascade",
-        "evaluationPolicyPscoreCascade",
-        "qHat",
-        "evaluationPolicyActionDist",
-        "evaluationPolicyItemPositionDist",
-    ];
     let mut f: [Option<Vec<f64>>; 9] = Default::default();
-    for (slot, key) in f.iter_mut().zip(keys) {
+    for (slot, key) in f.iter_mut().zip(SLATE_NUMBER_KEYS) {
         match field(input, key)? {
             Some(v) if est.reads().contains(&key) => *slot = Some(f64_vec(key, &v)?),
             Some(v) => check_f64_array(key, &v)?,
@@ -1150,6 +1227,16 @@ fn slate_arrays(input: &JsValue, est: SlateEstimator) -> Result<SlateArrays> {
 }
 
 fn prepared_slate(estimator_name: &JsValue, input: &JsValue, params: &Option<JsValue>) -> Result<PreparedSlateEstimate> {
+    with_slate_parts(estimator_name, input, params, PreparedSlateEstimate::new)
+}
+
+/// Read a slate estimator's name, input and (empty) params, and `call` it on the parts.
+fn with_slate_parts<T>(
+    estimator_name: &JsValue,
+    input: &JsValue,
+    params: &Option<JsValue>,
+    call: impl FnOnce(SlateEstimator, SlateFeedbackParts<'_>) -> Result<T>,
+) -> Result<T> {
     let est = SlateEstimator::by_name(&name("estimatorName", estimator_name)?)?;
     if let Some(params) = params.as_ref().filter(|p| !p.is_undefined() && !p.is_null()) {
         expect_object(params, "params", "an object (slate estimators take no parameters)")?;
@@ -1157,7 +1244,7 @@ fn prepared_slate(estimator_name: &JsValue, input: &JsValue, params: &Option<JsV
     }
     let s = slate_arrays(input, est)?;
     let f = &s.f;
-    PreparedSlateEstimate::new(
+    call(
         est,
         SlateFeedbackParts {
             slate_id: &s.slate_id,
@@ -1186,7 +1273,10 @@ pub fn estimate_slate_policy_value(
     #[wasm_bindgen(unchecked_param_type = "SlateInput")] slate_input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "{}")] params: Option<JsValue>,
 ) -> std::result::Result<f64, JsError> {
-    Ok(prepared_slate(&estimator_name, &slate_input, &params).map_err(js_error)?.value())
+    if let Some(v) = slate_streamed(&estimator_name, &slate_input, &params) {
+        return Ok(v);
+    }
+    with_slate_parts(&estimator_name, &slate_input, &params, crate::estimators::slate_value_checked).map_err(js_error)
 }
 
 /// Slot-level values of a slate estimator (their sum over slots / number of slates is the estimate).
