@@ -6,11 +6,12 @@
 //! Workloads (the same in bench/node.mjs): n = 10⁶ rounds × 10 actions for IPW, SNIPW and DR, each
 //! timed (a) on data already validated in memory and (b) including validation of the input; and a
 //! 1,000-sample bootstrap of IPW at n = 10⁴; SIPS, IIPS and RIPS on 10⁵ rankings × 10 slots
-//! (validation, grouping and estimate: what `estimateSlatePolicyValue` does after its copy).
+//! (checked and estimated in one pass, `slate_value_checked`: what `estimateSlatePolicyValue` does
+//! after its copy).
 
 use receval::estimators::{
-    BanditData, BootstrapOptions, IntervalMethod, PreparedSlateEstimate, SlateEstimator, SlateFeedbackParts, estimate_interval,
-    estimate_policy_value, estimate_policy_value_checked,
+    BanditData, BootstrapOptions, IntervalMethod, SlateEstimator, SlateFeedbackParts, estimate_interval, estimate_policy_value,
+    estimate_policy_value_checked, slate_value_checked,
 };
 use receval::rng::Rng;
 use std::hint::black_box;
@@ -135,7 +136,7 @@ fn slates(emit: &impl Fn(&str, f64)) {
         emit(
             &format!("{name} 1e5 slates x 10 (with validation)"),
             time(7, || {
-                black_box(PreparedSlateEstimate::new(est, parts).unwrap().value());
+                black_box(slate_value_checked(est, parts).unwrap());
             }),
         );
     }
