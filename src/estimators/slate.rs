@@ -503,7 +503,7 @@ fn fused_value(est: SlateEstimator, p: &SlateFeedbackParts<'_>) -> Option<f64> {
     if n == 0 || l > n || p.slate_id.len() != n || p.position.len() != n {
         return None;
     }
-    let mut sums = CheckedSlateSums::new(est, l)?;
+    let mut sums = CheckedSlateSums::new(est, l, n)?;
     let (b, e) = est.pscores(p).ok()?;
     if b.len() != n || e.len() != n || !sums.add(p.slate_id, p.position, p.reward, b, e) {
         return None;
@@ -547,12 +547,16 @@ struct OpenSlate {
 }
 
 impl CheckedSlateSums {
-    /// Empty sums; `None` for the estimators this does not compute (Cascade-DR, PI) or lenList 0.
-    pub fn new(est: SlateEstimator, len_list: usize) -> Option<Self> {
+    /// Empty sums for a log of `n_slots` slots; `None` for the estimators this does not compute
+    /// (Cascade-DR, PI), for lenList 0 and for a lenList above `n_slots` (the general path refuses
+    /// it; the sums hold tables of lenList entries).
+    pub fn new(est: SlateEstimator, len_list: usize, n_slots: usize) -> Option<Self> {
         use SlateEstimator::*;
         let n_groups = match est {
             CascadeDr | Pi => return None,
-            _ if len_list == 0 => return None,
+            _ if len_list == 0 || len_list > n_slots => return None,
+            // a flag and three sums per position, within the memory limits
+            _ if crate::limits::check("lenList", "a slate table", len_list as f64, 25).is_err() => return None,
             SnSips => 1,
             SnIips | SnRips => len_list,
             Sips | Iips | Rips => 0,

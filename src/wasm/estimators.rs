@@ -1137,7 +1137,7 @@ fn slate_streamed(estimator_name: &JsValue, input: &JsValue, params: &Option<JsV
     if read("action")?.is_some_and(|a| !a.is_instance_of::<js_sys::Uint32Array>() || check_f64_array("action", &a).is_err()) {
         return None;
     }
-    let mut sums = est::CheckedSlateSums::new(est, len_list)?;
+    est::CheckedSlateSums::new(est, 1, 1)?; // not an estimator the sums compute: the usual path
     let [bn, en] = [est.reads()[0], est.reads()[1]];
     let (mut b, mut e) = (None, None);
     for (key, v) in &numbers {
@@ -1159,6 +1159,7 @@ fn slate_streamed(estimator_name: &JsValue, input: &JsValue, params: &Option<JsV
     if n_rounds.is_some_and(|m| (m as usize).checked_mul(len_list) != Some(n)) {
         return None;
     }
+    let mut sums = est::CheckedSlateSums::new(est, len_list, n)?;
     let m = SLATE_BLOCK.min(n);
     let (mut ids, mut pos, mut r, mut bb, mut eb) = (vec![0u32; m], vec![0u32; m], vec![0.0; m], vec![0.0; m], vec![0.0; m]);
     for start in (0..n).step_by(m) {

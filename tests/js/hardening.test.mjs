@@ -163,6 +163,10 @@ test('4. sizes past the memory limits are refused before anything is allocated',
   log.free();
   const slate = { slateId: [0, 0], position: [0, 1], reward: [1, 0], pscoreItemPosition: [0.5, 0.5], evaluationPolicyPscoreItemPosition: [0.5, 0.5] };
   for (const name of ['sniips', 'snrips', 'iips']) rejects(() => rv.estimateSlatePolicyValue(name, { ...slate, lenList: 1e9, pscoreCascade: [0.5, 0.25], evaluationPolicyPscoreCascade: [0.5, 0.25] }), 'lenList', /at most the number of slots/);
+  // the same as typed arrays (the streamed path, whose tables have lenList entries)
+  const typed = Object.fromEntries(Object.entries({ ...slate, pscoreCascade: [0.5, 0.25], evaluationPolicyPscoreCascade: [0.5, 0.25] })
+    .map(([k, v]) => [k, k === 'slateId' || k === 'position' ? Int32Array.from(v) : Float64Array.from(v)]));
+  for (const name of ['sniips', 'snrips', 'iips', 'snsips']) rejects(() => rv.estimateSlatePolicyValue(name, { ...typed, pscore: new Float64Array([0.5, 0.5]), evaluationPolicyPscore: new Float64Array([0.5, 0.5]), lenList: 1e9 }), 'lenList', /at most the number of slots/);
   const header = 'timestamp,item_id,position,click,propensity_score\n';
   rejects(() => new rv.ObdLog(`${header}1,999999,1000,0,0.5\n`), 'csv', /GiB/);
   world.free();
