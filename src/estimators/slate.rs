@@ -555,8 +555,8 @@ impl CheckedSlateSums {
         let n_groups = match est {
             CascadeDr | Pi => return None,
             _ if len_list == 0 || len_list > n_slots => return None,
-            // a flag and three sums per position, within the memory limits
-            _ if crate::limits::check("lenList", "a slate table", len_list as f64, 25).is_err() => return None,
+            // per position a flag, a place in the open slate's list and three sums, within the limits
+            _ if crate::limits::check("lenList", "a slate table", len_list as f64, 29).is_err() => return None,
             SnSips => 1,
             SnIips | SnRips => len_list,
             Sips | Iips | Rips => 0,
@@ -736,6 +736,14 @@ impl PreparedSlateEstimate {
             SlateEstimator::SnIips | SlateEstimator::SnRips => (l, Box::new(|i| parts.position[i] as usize)),
             _ => (0, Box::new(|_| 0)),
         };
+        // slates × groups sums: lenList × the slates can be far more than the slots (one-slot
+        // slates with a long lenList), so the table is checked against the memory limits
+        crate::limits::check(
+            "lenList",
+            &format!("per-position sums for {ns} slates × {n_groups} positions"),
+            ns as f64 * n_groups as f64,
+            24,
+        )?;
         let mut terms = GroupedTerms { n_groups, a: vec![0.0; ns], ucd: vec![[0.0; 3]; ns * n_groups] };
         match estimator {
             SlateEstimator::Sips | SlateEstimator::Iips | SlateEstimator::Rips => {

@@ -102,7 +102,8 @@ pub fn js_error(e: Error) -> JsError {
 
 /// A core message as a JS user reads it: Rust writes an infinite f64 as `inf` and `-inf`, JS as
 /// `Infinity` and `-Infinity` (what the caller typed). Only the whole word changes (`info`,
-/// `infinite` or `x_inf` stay as they are); `NaN` is spelled alike in both.
+/// `infinite` or `x_inf` stay as they are), and not a quoted name (`unknown estimator "inf"`);
+/// `NaN` is spelled alike in both.
 pub fn js_spelling(msg: &str) -> String {
     let word = |c: char| c.is_alphanumeric() || c == '_';
     let mut out = String::with_capacity(msg.len());
@@ -112,7 +113,9 @@ pub fn js_spelling(msg: &str) -> String {
         let before = rest[..i].chars().next_back().or(if i == 0 { prev } else { None });
         let after = rest[i + 3..].chars().next();
         out.push_str(&rest[..i]);
-        let whole = !before.is_some_and(word) && !after.is_some_and(word);
+        // a name the caller wrote, quoted in the message (`inf`, "inf"), stays as it is
+        let quoted = matches!(before, Some('"' | '`' | '\''));
+        let whole = !before.is_some_and(word) && !after.is_some_and(word) && !quoted;
         out.push_str(if whole { "Infinity" } else { "inf" });
         prev = Some('f');
         rest = &rest[i + 3..];
@@ -169,6 +172,19 @@ pub(crate) fn typed_array_length(name: &str, v: &JsValue) -> Result<usize> {
 
 /// A typed array's `length`, `buffer` or `byteOffset`, read through `%TypedArray%.prototype`'s
 /// own getter (the internal slot), never through a property a script may have redefined.
+/// The kind of a typed array ("Float64Array", "Int32Array", …) from its internal slot, through
+/// the intrinsic `%TypedArray%.prototype[Symbol.toStringTag]` getter: unlike `instanceof`, a
+/// prototype a page has swapped cannot change it, and no code of the page runs. `None` for
+/// anything that is not a typed array.
+pub(crate) fn typed_array_kind(v: &JsValue) -> Option<String> {
+    let getter = UINT8_PROTOTYPE.with(|p| {
+        let base = Reflect::get_prototype_of(p).ok()?;
+        let desc = Reflect::get_own_property_descriptor(&base, &js_sys::Symbol::to_string_tag().into()).ok()?;
+        Reflect::get(&desc, &JsValue::from_str("get")).ok()?.dyn_into::<js_sys::Function>().ok()
+    })?;
+    Reflect::apply(&getter, v, &Array::new()).ok()?.as_string()
+}
+
 fn typed_array_slot(name: &str, v: &JsValue, slot: &str) -> Result<JsValue> {
     let getter = UINT8_PROTOTYPE.with(|p| {
         let base = Reflect::get_prototype_of(p).ok()?;
@@ -194,13 +210,12 @@ pub(crate) struct BlockSource {
 }
 
 impl BlockSource {
-    /// `None` if `v` is not a typed array of 8-byte (`wide`) or 4-byte values within the limits.
+    /// `None` if `v` is not a Float64Array (`wide`) or an Int32Array or Uint32Array within the
+    /// limits. The kind is read from the array's internal slot: a Float32Array whose prototype a
+    /// page set to Float64Array.prototype would otherwise be read as raw doubles.
     pub(crate) fn of(v: &JsValue, wide: bool) -> Option<BlockSource> {
-        let ok = if wide {
-            v.is_instance_of::<Float64Array>()
-        } else {
-            v.is_instance_of::<Uint32Array>() || v.is_instance_of::<Int32Array>()
-        };
+        let kind = typed_array_kind(v)?;
+        let ok = if wide { kind == "Float64Array" } else { kind == "Uint32Array" || kind == "Int32Array" };
         if !ok {
             return None;
         }
@@ -210,7 +225,7 @@ impl BlockSource {
         }
         let buffer = typed_array_slot("input", v, "buffer").ok()?;
         let byte_offset = typed_array_slot("input", v, "byteOffset").ok()?.as_f64()? as usize;
-        Some(BlockSource { buffer, byte_offset, len, signed: v.is_instance_of::<Int32Array>() })
+        Some(BlockSource { buffer, byte_offset, len, signed: kind == "Int32Array" })
     }
 
     /// Copy values `start..start + dst.len()` of a Float64Array source into `dst`; `false` if that
@@ -226,8 +241,9 @@ impl BlockSource {
         if start + n > self.len {
             return None;
         }
-        let args =
-            Array::of3(&self.buffer, &JsValue::from_f64((self.byte_offset + width * start) as f64), &JsValue::from_f64(n as f64));
+        // in f64: on wasm32 a usize sum could wrap for a view far into a buffer of over 4 GiB
+        let offset = self.byte_offset as f64 + (width as f64) * (start as f64);
+        let args = Array::of3(&self.buffer, &JsValue::from_f64(offset), &JsValue::from_f64(n as f64));
         Reflect::construct(ctor, &args).ok()
     }
 
@@ -714,5 +730,9 @@ mod tests {
         }
         assert_eq!(js_spelling("inf inf,inf"), "Infinity Infinity,Infinity");
         assert_eq!(js_spelling("infinf"), "infinf");
+        // a name the caller typed, quoted, is theirs
+        for same in ["unknown slate estimator \"inf\"; expected one of sips", "`inf`: unknown key", "'inf'"] {
+            assert_eq!(js_spelling(same), same);
+        }
     }
 }

@@ -56,7 +56,8 @@ pub fn kendall_tau(x: JsValue, y: JsValue) -> Result<f64, JsError> {
         return Err(JsError::new(&format!("`y`: expected the same length as `x` ({}), got {}", a.len(), b.len())));
     }
     if let Some((i, v)) = a.iter().chain(&b).enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(JsError::new(&format!("`x`/`y`: expected finite numbers, got {v} at position {i} of x followed by y")));
+        let msg = format!("`x`/`y`: expected finite numbers, got {v} at position {i} of x followed by y");
+        return Err(JsError::new(&convert::js_spelling(&msg)));
     }
     Ok(crate::stats::kendall_tau(&a, &b))
 }

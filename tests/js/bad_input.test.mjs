@@ -90,6 +90,10 @@ test('slate estimators reject bad input with named arguments', () => {
   assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, pscore: [0, 0, 0.2, 0.2] }), /`pscore`/);
   assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, position: [0, 1, 0, 2] }), /`position`.*0\.\.2/);
   assert.throws(() => rv.estimateSlatePolicyValue('slate-ips', slate), /`estimatorName`.*cascade-dr, pi/);
+  // the caller's own words are quoted as typed (infinities in values are spelled as in JS)
+  assert.throws(() => rv.estimateSlatePolicyValue('inf', slate), /unknown slate estimator "inf"/);
+  assert.throws(() => rv.estimateSlatePolicyValue('sips', { ...slate, reward: [1, 0, Infinity, 1] }), /got Infinity at index 2/);
+  assert.throws(() => rv.kendallTau([1, -Infinity], [1, 2]), /got -Infinity at position 1/);
   assert.throws(() => rv.estimateSlatePolicyValue('cascade-dr', { ...slate, pscoreCascade: slate.pscore, evaluationPolicyPscoreCascade: slate.evaluationPolicyPscore }), /`nUniqueAction`/);
   assert.throws(() => rv.estimateSlatePolicyValue('rips', { ...slate, pscoreCascade: [0.1, 0.2, 0.2, 0.2], evaluationPolicyPscoreCascade: slate.evaluationPolicyPscore }), /`pscoreCascade`.*increase/);
 });

@@ -167,6 +167,15 @@ test('4. sizes past the memory limits are refused before anything is allocated',
   const typed = Object.fromEntries(Object.entries({ ...slate, pscoreCascade: [0.5, 0.25], evaluationPolicyPscoreCascade: [0.5, 0.25] })
     .map(([k, v]) => [k, k === 'slateId' || k === 'position' ? Int32Array.from(v) : Float64Array.from(v)]));
   for (const name of ['sniips', 'snrips', 'iips', 'snsips']) rejects(() => rv.estimateSlatePolicyValue(name, { ...typed, pscore: new Float64Array([0.5, 0.5]), evaluationPolicyPscore: new Float64Array([0.5, 0.5]), lenList: 1e9 }), 'lenList', /at most the number of slots/);
+  // one-slot slates with a long lenList: the general path's slates × positions table (10⁸ sums)
+  // is refused before it is allocated, by every slate entry point
+  const n = 10000;
+  const oneSlot = { slateId: Int32Array.from({ length: n }, (_, i) => n - i), position: new Int32Array(n), reward: new Float64Array(n),
+    pscoreItemPosition: new Float64Array(n).fill(0.5), evaluationPolicyPscoreItemPosition: new Float64Array(n).fill(0.5), lenList: n };
+  rejects(() => rv.estimateSlatePolicyValue('sniips', oneSlot), 'lenList', /slates × 10000 positions.*GiB/);
+  rejects(() => rv.estimateSlateRoundRewards('sniips', oneSlot), 'lenList', /GiB/);
+  rejects(() => rv.estimateSlateInterval('sniips', oneSlot, undefined, { nBootstrapSamples: 10 }), 'lenList', /GiB/);
+  assert.ok(Number.isFinite(rv.estimateSlatePolicyValue('iips', oneSlot)), 'IIPS keeps no such table');
   const header = 'timestamp,item_id,position,click,propensity_score\n';
   rejects(() => new rv.ObdLog(`${header}1,999999,1000,0,0.5\n`), 'csv', /GiB/);
   world.free();
@@ -343,6 +352,33 @@ test('10. a sparse array claiming 2²⁷ elements fails at its first hole at onc
   rejects(() => rv.estimatePolicyValue('ipw', { ...good(), reward: dense }), 'reward', /undefined at index 1/);
   assert.ok(performance.now() - t0 < 2000, `took ${performance.now() - t0} ms`); // it took 20–40 s
   assert.equal(wasmExports.memory.buffer.byteLength, before);
+});
+
+test('10. a typed array whose prototype was swapped is read as what it is, on every path', () => {
+  // A Float32Array dressed as a Float64Array (and an Int16Array as an Int32Array): the streamed
+  // paths view the buffer directly, so they must read an array's kind from its internal slot;
+  // before, they read the float32 bytes as doubles and gave another value than the whole-input path.
+  const n = 7001, k = 4;
+  const f32 = Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 13) / 13);
+  // over a buffer as large as the kind it pretends to be, so that a view of that kind fits
+  const disguised = (a, Proto) => {
+    const x = new a.constructor(new ArrayBuffer(Proto.BYTES_PER_ELEMENT * a.length), 0, a.length);
+    x.set(a);
+    return Object.setPrototypeOf(x, Proto.prototype);
+  };
+  const base = {
+    action: Int32Array.from({ length: n }, (_, i) => i % k), pscore: new Float64Array(n).fill(1 / k),
+    actionDist: new Float64Array(n * k).fill(1 / k), nActions: k,
+  };
+  const want = rv.estimatePolicyValue('ipw', { ...base, reward: Float64Array.from(f32) });
+  assert.ok(Object.is(rv.estimatePolicyValue('ipw', { ...base, reward: disguised(f32, Float64Array) }), want));
+  const actions16 = Int16Array.from(base.action);
+  assert.ok(Object.is(rv.estimatePolicyValue('ipw', { ...base, reward: Float64Array.from(f32), action: disguised(actions16, Int32Array) }), want));
+  const slate = { slateId: Int32Array.from({ length: n }, (_, i) => Math.floor(i / 7)), position: Int32Array.from({ length: n }, (_, i) => i % 7),
+    pscoreItemPosition: new Float64Array(n).fill(0.5), evaluationPolicyPscoreItemPosition: new Float64Array(n).fill(0.25), lenList: 7 };
+  const wantSlate = rv.estimateSlatePolicyValue('iips', { ...slate, reward: Float64Array.from(f32) });
+  assert.ok(Object.is(rv.estimateSlatePolicyValue('iips', { ...slate, reward: disguised(f32, Float64Array) }), wantSlate));
+  assert.ok(Object.is(rv.estimateSlatePolicyValue('iips', { ...slate, reward: Float64Array.from(f32), position: disguised(Int16Array.from(slate.position), Int32Array) }), wantSlate));
 });
 
 test('11. `undefined` for an optional key is the same as leaving it out', () => {
