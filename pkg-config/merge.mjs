@@ -97,7 +97,7 @@ function __recevalDescribe(v, klass) {
     if (v === null) return 'null';
     if (typeof v !== 'object' && typeof v !== 'function') return typeof v;
     const rec = __recevalLive.get(v);
-    return rec ? __recevalA(rec[0].name) : \`an object that is not a receval \${klass.name} (a copy, a Proxy, or not made by receval)\`;
+    return rec ? __recevalA(rec[0].name) : \`an object that is not a receval \${klass.name} of this module (a copy, a Proxy, one made by the other entry point — receval and receval/estimators are separate modules — or not made by receval)\`;
 }
 function __recevalPtr(obj, klass, name, self) {
     const rec = (typeof obj === 'object' && obj !== null) ? __recevalLive.get(obj) : undefined;
