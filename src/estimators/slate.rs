@@ -161,6 +161,10 @@ impl SlateEstimator {
     }
 }
 
+/// How much a prefix probability may exceed the one before it in its slate (rounding), in
+/// relative terms: more is an increase, which prefix probabilities cannot have.
+const PREFIX_TOLERANCE: f64 = 1.0 + 1e-12;
+
 /// Validated slot-level input with its slates grouped.
 struct Slates<'a> {
     parts: SlateFeedbackParts<'a>,
@@ -324,7 +328,7 @@ impl<'a> Slates<'a> {
                         sorted.sort_by_key(|&j| p.position[j]);
                     }
                     for (arr, name) in [(b, bn), (e, en)] {
-                        if sorted.windows(2).any(|w| arr[w[1]] > arr[w[0]] * (1.0 + 1e-12)) {
+                        if sorted.windows(2).any(|w| arr[w[1]] > arr[w[0]] * PREFIX_TOLERANCE) {
                             return Err(Error::invalid(
                                 name,
                                 format!(
@@ -500,10 +504,10 @@ pub fn slate_value_checked(est: SlateEstimator, parts: SlateFeedbackParts<'_>) -
 /// [`slate_value_checked`]'s one pass; `None` when it does not apply or a check fails.
 fn fused_value(est: SlateEstimator, p: &SlateFeedbackParts<'_>) -> Option<f64> {
     let (n, l) = (p.reward.len(), p.len_list);
-    if n == 0 || l > n || p.slate_id.len() != n || p.position.len() != n {
+    if n == 0 || p.slate_id.len() != n || p.position.len() != n {
         return None;
     }
-    let mut sums = CheckedSlateSums::new(est, l, n)?;
+    let mut sums = CheckedSlateSums::new(est, l, n)?; // None for lenList 0 or above n
     let (b, e) = est.pscores(p).ok()?;
     if b.len() != n || e.len() != n || !sums.add(p.slate_id, p.position, p.reward, b, e) {
         return None;
@@ -624,7 +628,7 @@ impl CheckedSlateSums {
             // slate whose slots are not in position order goes the general way, which sorts them)
             if prefix && self.positions.len() > 1 {
                 let (k0, b0, e0) = s.last;
-                if k <= k0 || bi > b0 * (1.0 + 1e-12) || ei > e0 * (1.0 + 1e-12) {
+                if k <= k0 || bi > b0 * PREFIX_TOLERANCE || ei > e0 * PREFIX_TOLERANCE {
                     return false;
                 }
             }

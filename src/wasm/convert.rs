@@ -110,7 +110,7 @@ pub fn js_spelling(msg: &str) -> String {
     let mut rest = msg;
     let mut prev: Option<char> = None;
     while let Some(i) = rest.find("inf") {
-        let before = rest[..i].chars().next_back().or(if i == 0 { prev } else { None });
+        let before = rest[..i].chars().next_back().or(prev);
         let after = rest[i + 3..].chars().next();
         out.push_str(&rest[..i]);
         // a name the caller wrote, quoted in the message (`inf`, "inf"), stays as it is
@@ -170,29 +170,30 @@ pub(crate) fn typed_array_length(name: &str, v: &JsValue) -> Result<usize> {
     Ok(typed_array_slot(name, v, "length")?.as_f64().unwrap_or(0.0) as usize)
 }
 
-/// A typed array's `length`, `buffer` or `byteOffset`, read through `%TypedArray%.prototype`'s
-/// own getter (the internal slot), never through a property a script may have redefined.
+/// `%TypedArray%.prototype`'s own getter for `key` (`length`, `buffer`, `byteOffset`,
+/// `Symbol.toStringTag`), which reads the internal slot; `None` if a script removed it.
+fn typed_array_getter(key: &JsValue) -> Option<js_sys::Function> {
+    UINT8_PROTOTYPE.with(|p| {
+        let base = Reflect::get_prototype_of(p).ok()?;
+        let desc = Reflect::get_own_property_descriptor(&base, key).ok()?;
+        Reflect::get(&desc, &JsValue::from_str("get")).ok()?.dyn_into::<js_sys::Function>().ok()
+    })
+}
+
 /// The kind of a typed array ("Float64Array", "Int32Array", …) from its internal slot, through
 /// the intrinsic `%TypedArray%.prototype[Symbol.toStringTag]` getter: unlike `instanceof`, a
 /// prototype a page has swapped cannot change it, and no code of the page runs. `None` for
 /// anything that is not a typed array.
 pub(crate) fn typed_array_kind(v: &JsValue) -> Option<String> {
-    let getter = UINT8_PROTOTYPE.with(|p| {
-        let base = Reflect::get_prototype_of(p).ok()?;
-        let desc = Reflect::get_own_property_descriptor(&base, &js_sys::Symbol::to_string_tag().into()).ok()?;
-        Reflect::get(&desc, &JsValue::from_str("get")).ok()?.dyn_into::<js_sys::Function>().ok()
-    })?;
+    let getter = typed_array_getter(&js_sys::Symbol::to_string_tag().into())?;
     Reflect::apply(&getter, v, &Array::new()).ok()?.as_string()
 }
 
+/// A typed array's `length`, `buffer` or `byteOffset`, read through `%TypedArray%.prototype`'s
+/// own getter (the internal slot), never through a property a script may have redefined.
 fn typed_array_slot(name: &str, v: &JsValue, slot: &str) -> Result<JsValue> {
-    let getter = UINT8_PROTOTYPE.with(|p| {
-        let base = Reflect::get_prototype_of(p).ok()?;
-        let desc = Reflect::get_own_property_descriptor(&base, &JsValue::from_str(slot)).ok()?;
-        Reflect::get(&desc, &JsValue::from_str("get")).ok()?.dyn_into::<js_sys::Function>().ok()
-    });
-    let getter =
-        getter.ok_or_else(|| Error::invalid(name, format!("could not be read: %TypedArray%.prototype.{slot} is missing")))?;
+    let getter = typed_array_getter(&JsValue::from_str(slot))
+        .ok_or_else(|| Error::invalid(name, format!("could not be read: %TypedArray%.prototype.{slot} is missing")))?;
     Reflect::apply(&getter, v, &Array::new()).map_err(|e| thrown(name, e))
 }
 

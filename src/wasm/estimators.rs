@@ -747,6 +747,20 @@ impl BanditDataHandle {
     fn view(&self) -> Result<est::BanditFeedback<'_>> {
         if self.writable { self.data.view() } else { Ok(self.data.view_trusted().with_pi_e_logged(&self.pi_e_logged)) }
     }
+
+    /// `f` on the data (checked first if writable) with `choice`'s λ resolved on it, as a JS error.
+    fn with_view<T>(
+        &self,
+        estimator_name: &str,
+        choice: &LambdaChoice,
+        f: impl FnOnce(&est::BanditFeedback<'_>, Option<f64>) -> Result<T>,
+    ) -> std::result::Result<T, JsError> {
+        let run = || {
+            let data = self.view()?;
+            f(&data, choice.resolve(estimator_name, &data)?)
+        };
+        run().map_err(js_error)
+    }
 }
 
 #[wasm_bindgen(js_class = BanditData)]
@@ -834,23 +848,20 @@ impl BanditDataHandle {
         }
         let d = &mut self.data;
         let o = js_sys::Object::new();
-        let set = |k: &str, v: &JsValue| {
-            let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
-        };
         // SAFETY: each view covers exactly one of the handle's vectors, which are never resized
         // while the handle lives; no allocation happens between making the views and returning
         // them (the object and its properties live in JS), and the doc above says how long they
         // stay valid.
         unsafe {
-            set("reward", &Float64Array::view_mut_raw(d.reward.as_mut_ptr(), d.reward.len()));
-            set("action", &js_sys::Uint32Array::view_mut_raw(d.action.as_mut_ptr(), d.action.len()));
-            set("pscore", &Float64Array::view_mut_raw(d.pscore.as_mut_ptr(), d.pscore.len()));
-            set("actionDist", &Float64Array::view_mut_raw(d.action_dist.as_mut_ptr(), d.action_dist.len()));
+            set(&o, "reward", Float64Array::view_mut_raw(d.reward.as_mut_ptr(), d.reward.len()));
+            set(&o, "action", js_sys::Uint32Array::view_mut_raw(d.action.as_mut_ptr(), d.action.len()));
+            set(&o, "pscore", Float64Array::view_mut_raw(d.pscore.as_mut_ptr(), d.pscore.len()));
+            set(&o, "actionDist", Float64Array::view_mut_raw(d.action_dist.as_mut_ptr(), d.action_dist.len()));
             if let Some(p) = d.position.as_mut() {
-                set("position", &js_sys::Uint32Array::view_mut_raw(p.as_mut_ptr(), p.len()));
+                set(&o, "position", js_sys::Uint32Array::view_mut_raw(p.as_mut_ptr(), p.len()));
             }
             if let Some(q) = d.estimated_rewards_by_reg_model.as_mut() {
-                set("estimatedRewardsByRegModel", &Float64Array::view_mut_raw(q.as_mut_ptr(), q.len()));
+                set(&o, "estimatedRewardsByRegModel", Float64Array::view_mut_raw(q.as_mut_ptr(), q.len()));
             }
         }
         Ok(o.into())
@@ -875,11 +886,7 @@ impl BanditDataHandle {
             // checked and estimated in one pass, as the one-shot call does
             return est::estimate_policy_value_checked(&estimator_name, self.data.parts(), *lambda).map_err(js_error);
         }
-        let run = || {
-            let data = self.view()?;
-            est::estimate_policy_value(&estimator_name, &data, choice.resolve(&estimator_name, &data)?)
-        };
-        run().map_err(js_error)
+        self.with_view(&estimator_name, &choice, |data, lambda| est::estimate_policy_value(&estimator_name, data, lambda))
     }
 
     /// See the top-level `estimateRoundRewards`.
@@ -890,11 +897,8 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<Float64Array, JsError> {
         let (estimator_name, choice) = name_and_lambda(&estimator_name, &params).map_err(js_error)?;
-        let run = || {
-            let data = self.view()?;
-            est::estimate_round_rewards(&estimator_name, &data, choice.resolve(&estimator_name, &data)?)
-        };
-        let rr = run().map_err(js_error)?;
+        let rr =
+            self.with_view(&estimator_name, &choice, |data, lambda| est::estimate_round_rewards(&estimator_name, data, lambda))?;
         Ok(Float64Array::from(&rr[..]))
     }
 
@@ -908,11 +912,7 @@ impl BanditDataHandle {
     ) -> std::result::Result<JsValue, JsError> {
         let (estimator_name, choice) = name_and_lambda(&estimator_name, &params).map_err(js_error)?;
         let method = interval_method(&options).map_err(js_error)?;
-        let run = || {
-            let data = self.view()?;
-            interval_out(&data, &estimator_name, choice.resolve(&estimator_name, &data)?, method)
-        };
-        to_js(&run().map_err(js_error)?)
+        to_js(&self.with_view(&estimator_name, &choice, |data, lambda| interval_out(data, &estimator_name, lambda, method))?)
     }
 
     /// See the top-level `estimateDiagnostics`.
@@ -923,11 +923,7 @@ impl BanditDataHandle {
         #[wasm_bindgen(unchecked_param_type = "EstimatorParams")] params: Option<JsValue>,
     ) -> std::result::Result<JsValue, JsError> {
         let (estimator_name, choice) = name_and_lambda(&estimator_name, &params).map_err(js_error)?;
-        let run = || {
-            let data = self.view()?;
-            diagnostics(&estimator_name, &data, choice.resolve(&estimator_name, &data)?)
-        };
-        to_js(&run().map_err(js_error)?)
+        to_js(&self.with_view(&estimator_name, &choice, |data, lambda| diagnostics(&estimator_name, data, lambda))?)
     }
 }
 
