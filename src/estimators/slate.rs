@@ -325,7 +325,10 @@ impl<'a> Slates<'a> {
                     sorted.clear();
                     sorted.extend_from_slice(g);
                     if !sorted.windows(2).all(|w| p.position[w[0]] < p.position[w[1]]) {
-                        sorted.sort_by_key(|&j| p.position[j]);
+                        // by position (distinct within a slate): the crate's one sorting routine
+                        let key: Vec<f64> = g.iter().map(|&j| -f64::from(p.position[j])).collect();
+                        sorted.clear();
+                        sorted.extend(crate::stats::order_desc(&key).into_iter().map(|i| g[i]));
                     }
                     for (arr, name) in [(b, bn), (e, en)] {
                         if sorted.windows(2).any(|w| arr[w[1]] > arr[w[0]] * PREFIX_TOLERANCE) {

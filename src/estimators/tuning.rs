@@ -173,15 +173,13 @@ fn population_variance(xs: &[f64], mean: f64) -> f64 {
 /// SLOPE's choice among candidates with estimates `theta` and widths `cnf`: the index of the λ.
 fn slope_choice(theta: &[f64], cnf: &[f64]) -> usize {
     const C: f64 = 1.449_489_742_783_178; // √6 − 1
-    // numpy's argsort (ascending; stable for these short lists; NaN last), then reversed
-    let mut order: Vec<usize> = (0..cnf.len()).collect();
-    order.sort_by(|&a, &b| match (cnf[a].is_nan(), cnf[b].is_nan()) {
-        (true, true) => std::cmp::Ordering::Equal,
-        (true, false) => std::cmp::Ordering::Greater,
-        (false, true) => std::cmp::Ordering::Less,
-        _ => crate::stats::cmp(cnf[a], cnf[b]),
-    });
-    order.reverse();
+    // numpy's argsort (ascending; stable for these short lists; NaN last), then reversed: by
+    // descending width, NaN first, ties by descending index. That is `order_desc` (ties by
+    // ascending index) of the widths in reverse order, with every NaN the positive one (above +∞
+    // in its order); one sorting routine for the crate, not a copy per call site (Wasm size).
+    let n = cnf.len();
+    let key: Vec<f64> = cnf.iter().rev().map(|&c| if c.is_nan() { f64::NAN } else { c }).collect();
+    let order: Vec<usize> = crate::stats::order_desc(&key).into_iter().map(|j| n - 1 - j).collect();
     let mut accepted: Vec<usize> = Vec::new();
     for (i, &idx) in order.iter().enumerate() {
         let ok = accepted.iter().all(|&j| (theta[j] - theta[idx]).abs() <= cnf[idx] + C * cnf[j]);
