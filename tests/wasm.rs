@@ -246,3 +246,74 @@ fn a_lesson_run_reads_its_files_from_data_not_from_the_state() {
         LessonRunHandle::new(JsValue::from_str("biased-logs"), default_state(biased), lesson_files("real-logs")).err().unwrap();
     assert!(message(e).contains("reads no files"));
 }
+
+/// The one-pass slate checks run on Wasm SIMD here (four slots a step, then the rest one by one):
+/// a defect in any lane, at any place in a block, and blocks of any length give the general
+/// path's value bit for bit, or no value where the general path has an error. (The same test runs
+/// natively on the scalar checks in tests/estimator_properties.rs.)
+#[wasm_bindgen_test]
+fn the_simd_slate_checks_agree_with_the_general_path_in_every_lane() {
+    use receval::estimators::{CheckedSlateSums, PreparedSlateEstimate, SlateEstimator, SlateFeedbackParts};
+    let l = 4usize;
+    let mut rng = Rng::new(5);
+    let (mut ids, mut pos, mut cols) = (Vec::new(), Vec::new(), [(); 7].map(|_| Vec::new()));
+    for s in 0..40u32 {
+        let (sb, se) = (0.05 + 0.95 * rng.uniform(), rng.uniform());
+        let (mut pb, mut pe) = (1.0, 1.0);
+        for k in 0..[4, 2, 3, 4, 1][s as usize % 5] {
+            pb *= 0.3 + 0.7 * rng.uniform();
+            pe *= 0.3 + 0.7 * rng.uniform();
+            ids.push(2 * s);
+            pos.push(k);
+            let row = [[1.0, 0.0, -0.5][rng.below(3)], sb, se, 0.1 + 0.9 * rng.uniform(), rng.uniform(), pb, pe];
+            cols.iter_mut().zip(row).for_each(|(c, x)| c.push(x));
+        }
+    }
+    let mut checked = 0;
+    let mut compare = |ids: &[u32], pos: &[u32], cols: &[Vec<f64>; 7]| {
+        for (name, c) in [("sips", 1), ("snsips", 1), ("iips", 3), ("sniips", 3), ("rips", 5), ("snrips", 5)] {
+            let est = SlateEstimator::by_name(name).unwrap();
+            let mut parts =
+                SlateFeedbackParts { slate_id: ids, position: pos, reward: &cols[0], len_list: l, ..Default::default() };
+            let (b, e) = (&cols[c][..], &cols[c + 1][..]);
+            match c {
+                1 => (parts.pscore, parts.evaluation_policy_pscore) = (Some(b), Some(e)),
+                3 => (parts.pscore_item_position, parts.evaluation_policy_pscore_item_position) = (Some(b), Some(e)),
+                _ => (parts.pscore_cascade, parts.evaluation_policy_pscore_cascade) = (Some(b), Some(e)),
+            }
+            let general = PreparedSlateEstimate::new(est, parts).map(|p| p.value().to_bits()).ok();
+            for block in [1, 2, 3, 4, 5, 6, 7, 9, 13, ids.len()] {
+                let mut sums = CheckedSlateSums::new(est, l, ids.len()).unwrap();
+                let ok = (0..ids.len()).step_by(block).all(|a| {
+                    let z = (a + block).min(ids.len());
+                    sums.add(&ids[a..z], &pos[a..z], &cols[0][a..z], &b[a..z], &e[a..z])
+                });
+                let streamed = if ok { sums.finish().map(f64::to_bits) } else { None };
+                assert_eq!(streamed, general, "{name}, blocks of {block}");
+                checked += 1;
+            }
+        }
+    };
+    compare(&ids, &pos, &cols);
+    // one defect at a time at each of twelve places in a row (every lane and the rest of a block)
+    for at in 20..32 {
+        let edits: [(usize, f64); 7] =
+            [(0, f64::NAN), (0, f64::NEG_INFINITY), (1, 0.0), (3, 1.5), (4, -0.25), (5, 1.0), (6, f64::NAN)];
+        for (c, x) in edits {
+            let mut bad = cols.clone();
+            bad[c][at] = x;
+            compare(&ids, &pos, &bad);
+        }
+        let mut bad = cols.clone();
+        bad[1][at] *= 0.5; // a whole-slate propensity that differs within its slate (or a slate of one slot: fine)
+        compare(&ids, &pos, &bad);
+        let mut p = pos.clone();
+        p[at] = l as u32; // a position past lenList
+        compare(&ids, &p, &cols);
+        if ids[at] == ids[at - 1] {
+            p[at] = pos[at - 1]; // a position twice in a slate
+            compare(&ids, &p, &cols);
+        }
+    }
+    assert!(checked > 4000, "{checked} comparisons");
+}

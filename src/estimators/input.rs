@@ -133,7 +133,7 @@ fn all_values(
 }
 
 /// Whether every value is finite (|x| < ∞ is false for ±∞ and NaN).
-fn all_finite(xs: &[f64]) -> bool {
+pub(crate) fn all_finite(xs: &[f64]) -> bool {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     let lanes = |x| {
         use core::arch::wasm32::*;
@@ -145,7 +145,7 @@ fn all_finite(xs: &[f64]) -> bool {
 }
 
 /// Whether every value is a propensity ([`is_propensity`]).
-fn all_propensities(p: &[f64]) -> bool {
+pub(crate) fn all_propensities(p: &[f64]) -> bool {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     let lanes = |x| {
         use core::arch::wasm32::*;
@@ -154,6 +154,19 @@ fn all_propensities(p: &[f64]) -> bool {
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     let lanes = ();
     all_values(p, is_propensity, lanes)
+}
+
+/// Whether every value is a probability, in [0, 1] (NaN is not).
+#[allow(clippy::manual_range_contains)] // `&`, not the `&&` of `contains`: no branch
+pub(crate) fn all_probabilities(p: &[f64]) -> bool {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let lanes = |x| {
+        use core::arch::wasm32::*;
+        v128_and(f64x2_ge(x, f64x2_splat(0.0)), f64x2_le(x, f64x2_splat(1.0)))
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let lanes = ();
+    all_values(p, |x| (x >= 0.0) & (x <= 1.0), lanes)
 }
 
 /// Branch-free scan first (this runs over n × actions × positions values on every call), then

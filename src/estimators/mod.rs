@@ -27,7 +27,8 @@ pub use diagnostics::{WeightDiagnostics, weight_diagnostics};
 pub use input::{BanditData, BanditFeedback, BanditFeedbackParts};
 pub use interval::{BootstrapOptions, Interval};
 pub use slate::{
-    CheckedSlateSums, PreparedSlateEstimate, SLATE_ESTIMATORS, SlateEstimator, SlateFeedbackParts, slate_value_checked,
+    CheckedSlateSums, PreparedSlateEstimate, SLATE_BLOCK, SLATE_ESTIMATORS, SlateEstimator, SlateFeedbackParts,
+    slate_value_checked,
 };
 pub use standard::{
     DirectMethod, DoublyRobust, DoublyRobustWithShrinkage, InverseProbabilityWeighting, Kernel, OffPolicyEstimator, ReplayMethod,

@@ -19,7 +19,7 @@
 //! WSDM 2022 (Cascade-DR); Swaminathan et al., *Off-policy evaluation for slate recommendation*,
 //! NeurIPS 2017 (pseudoinverse).
 
-use super::input::{SUM_TOLERANCE, check_indices, check_pscore, is_propensity};
+use super::input::{SUM_TOLERANCE, all_finite, all_probabilities, all_propensities, check_indices, check_pscore};
 use super::interval::{BootstrapOptions, Interval, bootstrap_units, normal_from};
 use crate::error::{Error, Result};
 use crate::stats;
@@ -493,10 +493,11 @@ impl GroupedTerms {
 
 /// The estimate of `est` on `parts`: the value of [`PreparedSlateEstimate::new`], bit for bit,
 /// with the same error for a bad input. SIPS, IIPS, RIPS and their self-normalized versions on a
-/// log laid out slate after slate (ids never decreasing, the usual layout) are checked and
-/// estimated in one pass, with no allocation that grows with the log: the sums are those of the
-/// general path, in its order. Anything else, and any input that fails a check, goes the general
-/// way (which names the defect).
+/// log laid out slate after slate (ids never decreasing, positions increasing within a slate: the
+/// usual layout) are checked and summed block by block, a few passes over each block while it is
+/// in cache, with no allocation that grows with the log: the sums are those of the general path,
+/// in its order. Anything else, and any input that fails a check, goes the general way (which
+/// names the defect).
 pub fn slate_value_checked(est: SlateEstimator, parts: SlateFeedbackParts<'_>) -> Result<f64> {
     match fused_value(est, &parts) {
         Some(v) => Ok(v),
@@ -504,7 +505,11 @@ pub fn slate_value_checked(est: SlateEstimator, parts: SlateFeedbackParts<'_>) -
     }
 }
 
-/// [`slate_value_checked`]'s one pass; `None` when it does not apply or a check fails.
+/// Slots per block of [`slate_value_checked`] (and of the JS binding's copies): slate id, position,
+/// reward and two propensities are 32 bytes a slot, 256 KB a block.
+pub const SLATE_BLOCK: usize = 8192;
+
+/// [`slate_value_checked`]'s blocks; `None` when it does not apply or a check fails.
 fn fused_value(est: SlateEstimator, p: &SlateFeedbackParts<'_>) -> Option<f64> {
     let (n, l) = (p.reward.len(), p.len_list);
     if n == 0 || p.slate_id.len() != n || p.position.len() != n {
@@ -512,19 +517,30 @@ fn fused_value(est: SlateEstimator, p: &SlateFeedbackParts<'_>) -> Option<f64> {
     }
     let mut sums = CheckedSlateSums::new(est, l, n)?; // None for lenList 0 or above n
     let (b, e) = est.pscores(p).ok()?;
-    if b.len() != n || e.len() != n || !sums.add(p.slate_id, p.position, p.reward, b, e) {
+    if b.len() != n || e.len() != n {
         return None;
+    }
+    for a in (0..n).step_by(SLATE_BLOCK) {
+        let z = (a + SLATE_BLOCK).min(n);
+        if !sums.add(&p.slate_id[a..z], &p.position[a..z], &p.reward[a..z], &b[a..z], &e[a..z]) {
+            return None;
+        }
     }
     sums.finish()
 }
 
 /// SIPS, IIPS, RIPS or a self-normalized one of them, summed over slots given block by block in
-/// log order (slate after slate: ids never decreasing; a slate may straddle two blocks). Each
-/// slot is checked as [`PreparedSlateEstimate::new`] checks a whole input, and the sums are its
-/// sums in its order, so [`Self::finish`] gives its value bit for bit. A slot that fails a check,
-/// or a layout this does not handle (ids that decrease, a ranking's slots out of position order
-/// for RIPS), makes [`Self::add`] return `false`: the caller then goes the general way, which
-/// names the problem or handles the layout.
+/// log order: slate after slate, each slate's slots in position order (slate ids never
+/// decreasing, positions increasing within a slate: OBP's layout; a slate may straddle two
+/// blocks). Each slot is checked as [`PreparedSlateEstimate::new`] checks a whole input, and the
+/// sums are its sums in its order, so [`Self::finish`] gives its value bit for bit. A slot that
+/// fails a check, or another layout, makes [`Self::add`] return `false`: the caller then goes the
+/// general way, which names the problem or handles the layout. After `false` the sums are
+/// meaningless.
+///
+/// A block is checked in two branch-free passes (the values, then the layout: Wasm SIMD, two to
+/// four slots a step), then summed in a third with the running sums in locals: issue 16 asks a
+/// one-shot call to cost at most twice a copy of its input.
 #[derive(Debug, Clone)]
 pub struct CheckedSlateSums {
     est: SlateEstimator,
@@ -536,34 +552,30 @@ pub struct CheckedSlateSums {
     /// (Σ r·w, Σ w, count) per group, over closed slates
     ucd: Vec<[f64; 3]>,
     n_slates: usize,
-    /// the positions the slate in progress has, and that slate
-    seen: Vec<bool>,
-    positions: Vec<u32>,
     open: Option<OpenSlate>,
 }
 
-/// The slate in progress: its id, its sums so far, its first slot's propensities (SIPS: every
-/// slot's must equal them) and its last slot's position and propensities (RIPS: none may increase).
+/// The slate in progress: its id, its sums so far, and its last slot's position and propensities
+/// (positions must increase; SIPS: the propensities may not change, RIPS: they may not increase).
 #[derive(Debug, Clone, Copy)]
 struct OpenSlate {
     id: u32,
     a: f64,
     ucd: [f64; 3],
-    first: (f64, f64),
     last: (u32, f64, f64),
 }
 
 impl CheckedSlateSums {
     /// Empty sums for a log of `n_slots` slots; `None` for the estimators this does not compute
     /// (Cascade-DR, PI), for lenList 0 and for a lenList above `n_slots` (the general path refuses
-    /// it; the sums hold tables of lenList entries).
+    /// it; the self-normalized sums hold a table of lenList entries).
     pub fn new(est: SlateEstimator, len_list: usize, n_slots: usize) -> Option<Self> {
         use SlateEstimator::*;
         let n_groups = match est {
             CascadeDr | Pi => return None,
             _ if len_list == 0 || len_list > n_slots => return None,
-            // per position a flag, a place in the open slate's list and three sums, within the limits
-            _ if crate::limits::check("lenList", "a slate table", len_list as f64, 29).is_err() => return None,
+            // three sums per position, within the limits
+            _ if crate::limits::check("lenList", "a slate table", len_list as f64, 24).is_err() => return None,
             SnSips => 1,
             SnIips | SnRips => len_list,
             Sips | Iips | Rips => 0,
@@ -575,25 +587,8 @@ impl CheckedSlateSums {
             total: std::iter::empty::<f64>().sum::<f64>(),
             ucd: vec![[0.0; 3]; n_groups],
             n_slates: 0,
-            seen: vec![false; len_list],
-            positions: Vec::with_capacity(len_list),
             open: None,
         })
-    }
-
-    fn close(&mut self) {
-        if let Some(s) = self.open.take() {
-            self.positions.iter().for_each(|&k| self.seen[k as usize] = false);
-            self.positions.clear();
-            if self.est == SlateEstimator::SnSips {
-                for (u, t) in self.ucd[0].iter_mut().zip(s.ucd) {
-                    *u += t;
-                }
-            }
-            // the self-normalized estimators' slate totals are 0 (their value is in the group sums)
-            self.total += if self.n_groups == 0 { s.a } else { 0.0 };
-            self.n_slates += 1;
-        }
     }
 
     /// Check the next slots (slate id, position, reward, and the estimator's behaviour and
@@ -604,75 +599,169 @@ impl CheckedSlateSums {
         if pos.len() != m || r.len() != m || b.len() != m || e.len() != m {
             return false;
         }
-        let whole_slate = matches!(self.est, Sips | SnSips);
-        let prefix = matches!(self.est, Rips | SnRips);
-        for i in 0..m {
-            let (id, k, ri, bi, ei) = (ids[i], pos[i], r[i], b[i], e[i]);
-            match self.open {
-                Some(s) if s.id == id => {}
-                Some(s) if id < s.id => return false, // not slate after slate
-                _ => {
-                    self.close();
-                    let zero = std::iter::empty::<f64>().sum::<f64>();
-                    self.open = Some(OpenSlate { id, a: zero, ucd: [0.0; 3], first: (bi, ei), last: (k, bi, ei) });
+        if m == 0 {
+            return true;
+        }
+        if !(all_finite(r) & all_propensities(b) & all_probabilities(e)) {
+            return false;
+        }
+        // one loop per estimator, each without a branch on the estimator inside
+        match self.est {
+            Sips => self.add_as::<WHOLE_SLATE, false>(ids, pos, r, b, e),
+            SnSips => self.add_as::<WHOLE_SLATE, true>(ids, pos, r, b, e),
+            Iips => self.add_as::<EACH_SLOT, false>(ids, pos, r, b, e),
+            SnIips => self.add_as::<EACH_SLOT, true>(ids, pos, r, b, e),
+            Rips => self.add_as::<PREFIX, false>(ids, pos, r, b, e),
+            SnRips => self.add_as::<PREFIX, true>(ids, pos, r, b, e),
+            CascadeDr | Pi => false,
+        }
+    }
+
+    /// [`Self::add`] after the values' checks, for one estimator: `KIND` says which propensities
+    /// it reads (the whole slate's, each slot's, or the prefix's), `SN` whether it is
+    /// self-normalized.
+    #[inline(always)]
+    fn add_as<const KIND: u8, const SN: bool>(&mut self, ids: &[u32], pos: &[u32], r: &[f64], b: &[f64], e: &[f64]) -> bool {
+        let (l, sn) = (self.len_list, SN);
+        if !(layout_ok::<KIND>(ids, pos, b, e, l)
+            && self.open.is_none_or(|s| follows::<KIND>((s.id, s.last.0, s.last.1, s.last.2), (ids[0], pos[0], b[0], e[0]))))
+        {
+            return false;
+        }
+        // the sums, in the general path's order, in locals (a slate that starts a log is open
+        // from its first slot; each slate is counted when it closes)
+        let zero = std::iter::empty::<f64>().sum::<f64>();
+        let mut cur = self.open.unwrap_or(OpenSlate { id: ids[0], a: zero, ucd: [0.0; 3], last: (0, 0.0, 0.0) });
+        let (mut total, mut n_slates, mut group) = (self.total, self.n_slates, self.ucd.first().copied().unwrap_or_default());
+        let slots = ids.iter().zip(pos).zip(r.iter().zip(b).zip(e));
+        for ((&id, &k), ((&ri, &bi), &ei)) in slots {
+            if id != cur.id {
+                // the self-normalized estimators' slate totals are 0 (their value is in the group sums)
+                total += if sn { 0.0 } else { cur.a };
+                if sn && KIND == WHOLE_SLATE {
+                    for (u, t) in group.iter_mut().zip(cur.ucd) {
+                        *u += t;
+                    }
                 }
+                n_slates += 1;
+                cur = OpenSlate { id, a: zero, ucd: [0.0; 3], last: (0, 0.0, 0.0) };
             }
-            let ku = k as usize;
-            let valid = ri.is_finite() && ku < self.len_list && is_propensity(bi) && (0.0..=1.0).contains(&ei);
-            if !valid || std::mem::replace(&mut self.seen[ku], true) {
-                return false;
+            if !sn {
+                cur.a += ri * ei / bi;
+            } else if KIND == WHOLE_SLATE {
+                let w = ei / bi;
+                cur.ucd[0] += ri * w;
+                cur.ucd[1] += w;
+                cur.ucd[2] += 1.0;
+            } else if let Some(t) = self.ucd.get_mut(k as usize) {
+                // one slot per position and slate: the slate's sums are 0 + its one term,
+                // added to its position's group (a slate without that position adds 0)
+                let w = ei / bi;
+                t[0] += 0.0 + ri * w;
+                t[1] += 0.0 + w;
+                t[2] += 1.0;
             }
-            self.positions.push(k);
-            let Some(s) = self.open.as_mut() else { return false };
-            if whole_slate && (bi != s.first.0 || ei != s.first.1) {
-                return false;
-            }
-            // prefix probabilities may not increase down the slate (positions in order here; a
-            // slate whose slots are not in position order goes the general way, which sorts them)
-            if prefix && self.positions.len() > 1 {
-                let (k0, b0, e0) = s.last;
-                if k <= k0 || bi > b0 * PREFIX_TOLERANCE || ei > e0 * PREFIX_TOLERANCE {
-                    return false;
-                }
-            }
-            s.last = (k, bi, ei);
-            match self.est {
-                Sips | Iips | Rips => s.a += ri * ei / bi,
-                SnSips => {
-                    let w = ei / bi;
-                    s.ucd[0] += ri * w;
-                    s.ucd[1] += w;
-                    s.ucd[2] += 1.0;
-                }
-                _ => {
-                    // one slot per position and slate: the slate's sums are 0 + its one term,
-                    // added to its position's group (a slate without that position adds 0)
-                    let w = ei / bi;
-                    let t = &mut self.ucd[ku];
-                    t[0] += 0.0 + ri * w;
-                    t[1] += 0.0 + w;
-                    t[2] += 1.0;
-                }
-            }
+        }
+        let last = ids.len() - 1;
+        cur.last = (pos[last], b[last], e[last]);
+        (self.open, self.total, self.n_slates) = (Some(cur), total, n_slates);
+        if sn && KIND == WHOLE_SLATE {
+            self.ucd[0] = group;
         }
         true
     }
 
     /// The estimate: Σ slot values / number of slates. `None` if no slot was added.
     pub fn finish(mut self) -> Option<f64> {
-        self.close();
-        if self.n_slates == 0 {
-            return None;
+        let s = self.open.take()?;
+        // the last slate closes
+        self.total += if self.n_groups == 0 { s.a } else { 0.0 };
+        if self.est == SlateEstimator::SnSips {
+            for (u, t) in self.ucd[0].iter_mut().zip(s.ucd) {
+                *u += t;
+            }
         }
+        let n_slates = self.n_slates + 1;
         let mut total = self.total;
         for [u, d, c] in self.ucd {
             if c > 0.0 {
                 total += u * c / d;
             }
         }
-        Some(total / self.n_slates as f64)
+        Some(total / n_slates as f64)
     }
 }
+
+/// Whether slot `(id, k, b, e)` may follow slot `(id0, k0, b0, e0)` in a log laid out slate after
+/// slate: (slate id, position) increases; within a slate, SIPS's propensities are the same and
+/// RIPS's do not increase.
+#[inline(always)]
+fn follows<const KIND: u8>((id0, k0, b0, e0): (u32, u32, f64, f64), (id, k, b, e): (u32, u32, f64, f64)) -> bool {
+    let same = id == id0;
+    let mut ok = ((id0 as u64) << 32 | k0 as u64) < ((id as u64) << 32 | k as u64);
+    if KIND == WHOLE_SLATE {
+        ok &= !same | ((b == b0) & (e == e0));
+    }
+    if KIND == PREFIX {
+        ok &= !same | ((b <= b0 * PREFIX_TOLERANCE) & (e <= e0 * PREFIX_TOLERANCE));
+    }
+    ok
+}
+
+/// Whether a block's slots follow one another ([`follows`]) and every position is below `l`.
+/// The same test with Wasm SIMD below: four slots a step.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn layout_ok<const KIND: u8>(ids: &[u32], pos: &[u32], b: &[f64], e: &[f64], l: usize) -> bool {
+    let slot = |i: usize| (ids[i], pos[i], b[i], e[i]);
+    let below = pos.iter().fold(true, |all, &k| all & ((k as usize) < l));
+    (1..ids.len()).fold(below, |all, i| all & follows::<KIND>(slot(i - 1), slot(i)))
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn layout_ok<const KIND: u8>(ids: &[u32], pos: &[u32], b: &[f64], e: &[f64], l: usize) -> bool {
+    use core::arch::wasm32::*;
+    let m = ids.len();
+    if m == 0 || pos.len() != m || b.len() != m || e.len() != m {
+        return m == 0;
+    }
+    // every position below l (l ≤ the log's length, below 2³²)
+    let (lanes, mut ok32, mut ok64) =
+        (u32x4_splat(l.min(u32::MAX as usize) as u32), u32x4_splat(u32::MAX), u64x2_splat(u64::MAX));
+    let tolerance = f64x2_splat(PREFIX_TOLERANCE);
+    let mut i = 1;
+    while i + 4 <= m {
+        // SAFETY: the loads read slots i − 1 to i + 3, all below m (Wasm loads need no alignment)
+        let load = |p: *const u32| unsafe { v128_load(p.cast::<v128>()) };
+        let (id, id0) = (load(ids[i..].as_ptr()), load(ids[i - 1..].as_ptr()));
+        let (k, k0) = (load(pos[i..].as_ptr()), load(pos[i - 1..].as_ptr()));
+        let same = i32x4_eq(id, id0);
+        let ordered = v128_or(u32x4_gt(id, id0), v128_and(same, u32x4_gt(k, k0)));
+        ok32 = v128_and(ok32, v128_and(ordered, u32x4_lt(k, lanes)));
+        if KIND != EACH_SLOT {
+            for (j, same) in [(0, i64x2_extend_low_i32x4(same)), (2, i64x2_extend_high_i32x4(same))] {
+                // SAFETY: slots i + j − 1 to i + j + 1, below m
+                let load = |x: &[f64], at: usize| unsafe { v128_load(x[at..].as_ptr().cast::<v128>()) };
+                let (bb, b0, ee, e0) = (load(b, i + j), load(b, i + j - 1), load(e, i + j), load(e, i + j - 1));
+                let within = if KIND == WHOLE_SLATE {
+                    v128_and(f64x2_eq(bb, b0), f64x2_eq(ee, e0))
+                } else {
+                    v128_and(f64x2_le(bb, f64x2_mul(b0, tolerance)), f64x2_le(ee, f64x2_mul(e0, tolerance)))
+                };
+                ok64 = v128_and(ok64, v128_or(v128_not(same), within));
+            }
+        }
+        i += 4;
+    }
+    let slot = |i: usize| (ids[i], pos[i], b[i], e[i]);
+    let rest = (i..m).fold((pos[0] as usize) < l, |all, i| all & ((pos[i] as usize) < l) & follows::<KIND>(slot(i - 1), slot(i)));
+    rest & u32x4_all_true(ok32) & i64x2_all_true(ok64)
+}
+
+/// [`CheckedSlateSums::add_as`]'s kinds of estimator: SIPS reads the whole slate's propensities,
+/// IIPS each slot's, RIPS the prefix's.
+const WHOLE_SLATE: u8 = 0;
+const EACH_SLOT: u8 = 1;
+const PREFIX: u8 = 2;
 
 /// Slate-level multiplier of the pseudoinverse estimator for a uniform-without-replacement logger
 /// over `m` items and `l` positions: Γ⁺𝟙ₛ takes value `c[0]` on (position j, item sⱼ), `c[1]` on

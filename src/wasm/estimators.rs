@@ -1098,10 +1098,6 @@ const SLATE_NUMBER_KEYS: [&str; 9] = [
     "evaluationPolicyItemPositionDist",
 ];
 
-/// Slots per block of [`slate_streamed`]: slate id, position, reward and two propensities are
-/// 32 bytes a slot, 256 KB a block.
-const SLATE_BLOCK: usize = 8192;
-
 /// `estimateSlatePolicyValue` on typed arrays, streamed as [`estimate_streamed`] streams the
 /// standard estimators: blocks of the five arrays SIPS, IIPS, RIPS (or a self-normalized one)
 /// reads are copied into Wasm memory, checked and summed while still in cache
@@ -1109,7 +1105,7 @@ const SLATE_BLOCK: usize = 8192;
 ///
 /// `None` for anything else — another estimator, params, plain arrays, an `action` that is not a
 /// Uint32Array, an array the estimator does not read that is not a typed array of numbers, a
-/// log not laid out slate after slate — or as soon as anything fails: the caller then takes the
+/// log not laid out slate after slate with positions in order — or as soon as anything fails: the caller then takes the
 /// usual path, which reads the input again and names the first problem.
 fn slate_streamed(estimator_name: &JsValue, input: &JsValue, params: &Option<JsValue>) -> Option<f64> {
     if params.as_ref().is_some_and(|p| !p.is_undefined() && !p.is_null()) {
@@ -1156,7 +1152,7 @@ fn slate_streamed(estimator_name: &JsValue, input: &JsValue, params: &Option<JsV
         return None;
     }
     let mut sums = est::CheckedSlateSums::new(est, len_list, n)?;
-    let m = SLATE_BLOCK.min(n);
+    let m = est::SLATE_BLOCK.min(n);
     let (mut ids, mut pos, mut r, mut bb, mut eb) = (vec![0u32; m], vec![0u32; m], vec![0.0; m], vec![0.0; m], vec![0.0; m]);
     for start in (0..n).step_by(m) {
         let k = m.min(n - start);
@@ -1165,8 +1161,9 @@ fn slate_streamed(estimator_name: &JsValue, input: &JsValue, params: &Option<JsV
             && reward.copy_f64(start, &mut r[..k])
             && b.copy_f64(start, &mut bb[..k])
             && e.copy_f64(start, &mut eb[..k]);
-        // an Int32Array's negative id reads as one of 2³¹ or more, which the usual path refuses
-        let ids_ok = !slate_id.signed || ids[..k].iter().all(|&x| x < 1 << 31);
+        // an Int32Array's negative id reads as one of 2³¹ or more, which the usual path refuses;
+        // the sums check that ids never decrease, so the block's last id bounds them all
+        let ids_ok = !slate_id.signed || ids[k - 1] < 1 << 31;
         if !copied || !ids_ok || !sums.add(&ids[..k], &pos[..k], &r[..k], &bb[..k], &eb[..k]) {
             return None;
         }
