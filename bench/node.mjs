@@ -4,7 +4,10 @@
 //   node bench/node.mjs              runs `cargo bench --bench estimators` first, then the Wasm side
 //   node bench/node.mjs --no-native  Wasm side only
 //
-// The workloads mirror benches/estimators.rs exactly (same data recipe, same sizes).
+// The workloads mirror benches/estimators.rs exactly (same data recipe, same sizes). Each figure
+// is a median after one warm-up run: of 7 to 11 runs, of 21 for the workloads of a few
+// milliseconds (the slates, their memcpy floor, collect at 10 items), whose single runs vary the
+// most on a shared VM (collect at 10 items: 9.8–14 ms over 40 runs).
 import { execFileSync } from 'node:child_process';
 import * as rv from '../pkg/receval.js';
 
@@ -95,10 +98,10 @@ function slateData(nSlates, len) {
 const slates = slateData(100_000, 10);
 const slateReads = { sips: ['pscore', 'evaluationPolicyPscore'], iips: ['pscoreItemPosition', 'evaluationPolicyPscoreItemPosition'], rips: ['pscoreCascade', 'evaluationPolicyPscoreCascade'] };
 for (const [est, own] of Object.entries(slateReads)) {
-  emit(`${est} 1e5 slates x 10 (with validation)`, time(7, () => rv.estimateSlatePolicyValue(est, slates)));
+  emit(`${est} 1e5 slates x 10 (with validation)`, time(21, () => rv.estimateSlatePolicyValue(est, slates)));
   const src = ['slateId', 'position', 'reward', ...own].map((k) => slates[k]);
   const dst = src.map((a) => new a.constructor(a.length));
-  emit(`${est} 1e5 slates x 10 (memcpy of its input)`, time(7, () => src.forEach((a, i) => dst[i].set(a))));
+  emit(`${est} 1e5 slates x 10 (memcpy of its input)`, time(21, () => src.forEach((a, i) => dst[i].set(a))));
 }
 
 const small = new rv.BanditData(benchData(10_000, 10, 2));
@@ -112,7 +115,7 @@ const target = { kind: 'softmax', beta: 2, score: { relevance: 1, popularity: -1
 emit('policyValue (compile + exact value)', time(11, () => world.policyValue(target)));
 emit('collect 1e5 rounds', time(7, () => world.collect({ kind: 'softmax', beta: 3 }, { nRounds: 100000, seed: 2 }).free()));
 const world10 = new rv.World({ seed: 1, nItems: 10 });
-emit('collect 1e5 rounds, 10 items', time(7, () => world10.collect({ kind: 'softmax', beta: 3 }, { nRounds: 100000, seed: 2 }).free()));
+emit('collect 1e5 rounds, 10 items', time(21, () => world10.collect({ kind: 'softmax', beta: 3 }, { nRounds: 100000, seed: 2 }).free()));
 world10.free();
 emit('lab 100 x 1e4 rounds, 5 estimators', time(3, () => {
   const lab = new rv.Lab(world, { logger: { kind: 'softmax', beta: 1 }, target, nRounds: 10000, replicates: 100 });

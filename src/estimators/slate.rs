@@ -712,9 +712,9 @@ fn follows<const KIND: u8>((id0, k0, b0, e0): (u32, u32, f64, f64), (id, k, b, e
 /// The same test with Wasm SIMD below: four slots a step.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 fn layout_ok<const KIND: u8>(ids: &[u32], pos: &[u32], b: &[f64], e: &[f64], l: usize) -> bool {
-    let slot = |i: usize| (ids[i], pos[i], b[i], e[i]);
     let below = pos.iter().fold(true, |all, &k| all & ((k as usize) < l));
-    (1..ids.len()).fold(below, |all, i| all & follows::<KIND>(slot(i - 1), slot(i)))
+    let pairs = ids.windows(2).zip(pos.windows(2)).zip(b.windows(2).zip(e.windows(2)));
+    pairs.fold(below, |all, ((i, k), (b, e))| all & follows::<KIND>((i[0], k[0], b[0], e[0]), (i[1], k[1], b[1], e[1])))
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
