@@ -714,6 +714,25 @@ fn the_one_pass_slate_estimate_is_the_general_one_bit_for_bit_with_the_same_erro
     assert!(CheckedSlateSums::new(SlateEstimator::SnIips, 1_000_000_000, 10).is_none());
     assert!(CheckedSlateSums::new(SlateEstimator::SnIips, 10, 10).is_some());
     assert!(CheckedSlateSums::new(SlateEstimator::CascadeDr, 10, 10).is_none());
+    // sums given fewer slots than the log was said to have give no value (lenList was checked
+    // against the log's length)
+    let mut sums = CheckedSlateSums::new(SlateEstimator::Sips, 4, 8).unwrap();
+    assert!(sums.add(&ids[..4], &pos[..4], &cols[0][..4], &cols[1][..4], &cols[2][..4]));
+    assert_eq!(sums.finish(), None);
+    // 6,689 one-slot slates with lenList 6,689: the general path's table of slates × positions
+    // (6,689² × 24 bytes) is over the limit for SNIIPS and SNRIPS, so the one pass gives its error
+    let n = 6689;
+    let (ids, pos): (Vec<u32>, Vec<u32>) = ((0..n as u32).collect(), vec![0; n]);
+    let (r, p) = (vec![1.0; n], &vec![0.5; n][..]);
+    for name in ["sniips", "snrips", "iips"] {
+        let est = SlateEstimator::by_name(name).unwrap();
+        let mut parts = SlateFeedbackParts { slate_id: &ids, position: &pos, reward: &r, len_list: n, ..Default::default() };
+        (parts.pscore_item_position, parts.evaluation_policy_pscore_item_position) = (Some(p), Some(p));
+        (parts.pscore_cascade, parts.evaluation_policy_pscore_cascade) = (Some(p), Some(p));
+        let general = slate_outcome(PreparedSlateEstimate::new(est, parts).map(|p| p.value()));
+        assert_eq!(general.is_err(), name != "iips", "{name}: {general:?}");
+        assert_eq!(slate_outcome(slate_value_checked(est, parts)), general, "{name}");
+    }
 }
 
 #[test]

@@ -249,11 +249,12 @@ fn a_lesson_run_reads_its_files_from_data_not_from_the_state() {
 
 /// The one-pass slate checks run on Wasm SIMD here (four slots a step, then the rest one by one):
 /// a defect in any lane, at any place in a block, and blocks of any length give the general
-/// path's value bit for bit, or no value where the general path has an error. (The same test runs
-/// natively on the scalar checks in tests/estimator_properties.rs.)
+/// path's value bit for bit, or no value where the general path has an error. (Natively the
+/// scalar checks have their own test in tests/estimator_properties.rs.)
 #[wasm_bindgen_test]
 fn the_simd_slate_checks_agree_with_the_general_path_in_every_lane() {
     use receval::estimators::{CheckedSlateSums, PreparedSlateEstimate, SlateEstimator, SlateFeedbackParts};
+    assert!(cfg!(target_feature = "simd128"), "this test is meant for the SIMD checks (.cargo/config.toml)");
     let l = 4usize;
     let mut rng = Rng::new(5);
     let (mut ids, mut pos, mut cols) = (Vec::new(), Vec::new(), [(); 7].map(|_| Vec::new()));
@@ -263,14 +264,16 @@ fn the_simd_slate_checks_agree_with_the_general_path_in_every_lane() {
         for k in 0..[4, 2, 3, 4, 1][s as usize % 5] {
             pb *= 0.3 + 0.7 * rng.uniform();
             pe *= 0.3 + 0.7 * rng.uniform();
-            ids.push(2 * s);
+            // the last slates' ids are 2³¹ or more (unsigned comparisons)
+            ids.push(if s < 30 { 2 * s } else { (1 << 31) + s });
             pos.push(k);
             let row = [[1.0, 0.0, -0.5][rng.below(3)], sb, se, 0.1 + 0.9 * rng.uniform(), rng.uniform(), pb, pe];
             cols.iter_mut().zip(row).for_each(|(c, x)| c.push(x));
         }
     }
     let mut checked = 0;
-    let mut compare = |ids: &[u32], pos: &[u32], cols: &[Vec<f64>; 7]| {
+    // `ordered`: false for a valid log the one pass may leave to the general path
+    let mut compare = |ids: &[u32], pos: &[u32], cols: &[Vec<f64>; 7], ordered: bool| {
         for (name, c) in [("sips", 1), ("snsips", 1), ("iips", 3), ("sniips", 3), ("rips", 5), ("snrips", 5)] {
             let est = SlateEstimator::by_name(name).unwrap();
             let mut parts =
@@ -289,31 +292,60 @@ fn the_simd_slate_checks_agree_with_the_general_path_in_every_lane() {
                     sums.add(&ids[a..z], &pos[a..z], &cols[0][a..z], &b[a..z], &e[a..z])
                 });
                 let streamed = if ok { sums.finish().map(f64::to_bits) } else { None };
-                assert_eq!(streamed, general, "{name}, blocks of {block}");
+                if ordered || streamed.is_some() {
+                    assert_eq!(streamed, general, "{name}, blocks of {block}");
+                }
                 checked += 1;
             }
         }
     };
-    compare(&ids, &pos, &cols);
+    compare(&ids, &pos, &cols, true);
+    let clean = SlateFeedbackParts {
+        slate_id: &ids,
+        position: &pos,
+        reward: &cols[0],
+        len_list: l,
+        pscore: Some(&cols[1]),
+        evaluation_policy_pscore: Some(&cols[2]),
+        ..Default::default()
+    };
+    assert!(PreparedSlateEstimate::new(SlateEstimator::Sips, clean).is_ok_and(|p| p.value().is_finite() && p.value() != 0.0));
     // one defect at a time at each of twelve places in a row (every lane and the rest of a block)
     for at in 20..32 {
+        let same = ids[at] == ids[at - 1];
         let edits: [(usize, f64); 7] =
             [(0, f64::NAN), (0, f64::NEG_INFINITY), (1, 0.0), (3, 1.5), (4, -0.25), (5, 1.0), (6, f64::NAN)];
         for (c, x) in edits {
             let mut bad = cols.clone();
             bad[c][at] = x;
-            compare(&ids, &pos, &bad);
+            compare(&ids, &pos, &bad, true);
         }
-        let mut bad = cols.clone();
-        bad[1][at] *= 0.5; // a whole-slate propensity that differs within its slate (or a slate of one slot: fine)
-        compare(&ids, &pos, &bad);
+        // within a slate: a whole-slate probability that differs (each policy's), a prefix
+        // probability that increases (each policy's)
+        for c in [1, 2] {
+            let mut bad = cols.clone();
+            bad[c][at] *= 0.5;
+            compare(&ids, &pos, &bad, true);
+        }
+        for c in [5, 6] {
+            let mut bad = cols.clone();
+            bad[c][at] = (bad[c][at - 1] * 1.5).min(1.0);
+            compare(&ids, &pos, &bad, true);
+        }
         let mut p = pos.clone();
         p[at] = l as u32; // a position past lenList
-        compare(&ids, &p, &cols);
-        if ids[at] == ids[at - 1] {
+        compare(&ids, &p, &cols, true);
+        p[at] = 1 << 31; // far past it
+        compare(&ids, &p, &cols, true);
+        if same {
             p[at] = pos[at - 1]; // a position twice in a slate
-            compare(&ids, &p, &cols);
+            compare(&ids, &p, &cols, true);
+            p[at] = pos[at - 1].wrapping_sub(1); // out of order in its slate (valid if distinct)
+            compare(&ids, &p, &cols, false);
         }
+        let mut i = ids.clone();
+        i[at] = ids[at - 1].wrapping_sub(1); // a slate id that decreases (valid: slates in any order)
+        compare(&i, &pos, &cols, false);
     }
-    assert!(checked > 4000, "{checked} comparisons");
+    assert!(checked > 6000, "{checked} comparisons");
 }

@@ -553,6 +553,9 @@ pub struct CheckedSlateSums {
     ucd: Vec<[f64; 3]>,
     n_slates: usize,
     open: Option<OpenSlate>,
+    /// the slots the log has (given to [`Self::new`]) and those added so far
+    n_slots: usize,
+    added: usize,
 }
 
 /// The slate in progress: its id, its sums so far, and its last slot's position and propensities
@@ -588,11 +591,15 @@ impl CheckedSlateSums {
             ucd: vec![[0.0; 3]; n_groups],
             n_slates: 0,
             open: None,
+            n_slots,
+            added: 0,
         })
     }
 
     /// Check the next slots (slate id, position, reward, and the estimator's behaviour and
-    /// target propensities, one value each per slot) and add them. `false` if one fails a check.
+    /// target propensities, one value each per slot) and add them. `false` if one fails a check,
+    /// or if the slots are not laid out as this handles (a valid log with positions out of order
+    /// within a slate, or slates not in id order: the general path takes those).
     pub fn add(&mut self, ids: &[u32], pos: &[u32], r: &[f64], b: &[f64], e: &[f64]) -> bool {
         use SlateEstimator::*;
         let m = ids.len();
@@ -602,6 +609,7 @@ impl CheckedSlateSums {
         if m == 0 {
             return true;
         }
+        self.added += m;
         if !(all_finite(r) & all_propensities(b) & all_probabilities(e)) {
             return false;
         }
@@ -671,9 +679,16 @@ impl CheckedSlateSums {
         true
     }
 
-    /// The estimate: Σ slot values / number of slates. `None` if no slot was added.
+    /// The estimate: Σ slot values / number of slates. `None` if the slots added are not the
+    /// `n_slots` of [`Self::new`] (lenList is checked against those), or where the general path's
+    /// table of slates × groups would exceed the memory limits (it refuses such a log).
     pub fn finish(mut self) -> Option<f64> {
         let s = self.open.take()?;
+        let n_slates = self.n_slates + 1;
+        let table = || crate::limits::check("lenList", "per-position sums", n_slates as f64 * self.n_groups as f64, 24);
+        if self.added != self.n_slots || (self.n_groups > 0 && table().is_err()) {
+            return None;
+        }
         // the last slate closes
         self.total += if self.n_groups == 0 { s.a } else { 0.0 };
         if self.est == SlateEstimator::SnSips {
@@ -681,7 +696,6 @@ impl CheckedSlateSums {
                 *u += t;
             }
         }
-        let n_slates = self.n_slates + 1;
         let mut total = self.total;
         for [u, d, c] in self.ucd {
             if c > 0.0 {

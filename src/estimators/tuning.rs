@@ -170,16 +170,23 @@ fn population_variance(xs: &[f64], mean: f64) -> f64 {
     xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / xs.len() as f64
 }
 
+/// The order in which SLOPE visits candidates of widths `cnf`: numpy's argsort (ascending; stable
+/// for these short lists; NaN last), then reversed. That is the NaN widths first, by descending
+/// index, then the others by descending width, ties by descending index; the latter is
+/// `order_desc` (ties by ascending position) of the widths listed from the last: the crate's one
+/// sorting routine, not a copy per call site (Wasm size).
+fn slope_order(cnf: &[f64]) -> Vec<usize> {
+    let n = cnf.len();
+    let widths: Vec<usize> = (0..n).rev().filter(|&i| !cnf[i].is_nan()).collect();
+    let key: Vec<f64> = widths.iter().map(|&i| cnf[i]).collect();
+    let nan = (0..n).rev().filter(|&i| cnf[i].is_nan());
+    nan.chain(crate::stats::order_desc(&key).into_iter().map(|j| widths[j])).collect()
+}
+
 /// SLOPE's choice among candidates with estimates `theta` and widths `cnf`: the index of the λ.
 fn slope_choice(theta: &[f64], cnf: &[f64]) -> usize {
     const C: f64 = 1.449_489_742_783_178; // √6 − 1
-    // numpy's argsort (ascending; stable for these short lists; NaN last), then reversed: by
-    // descending width, NaN first, ties by descending index. That is `order_desc` (ties by
-    // ascending index) of the widths in reverse order, with every NaN the positive one (above +∞
-    // in its order); one sorting routine for the crate, not a copy per call site (Wasm size).
-    let n = cnf.len();
-    let key: Vec<f64> = cnf.iter().rev().map(|&c| if c.is_nan() { f64::NAN } else { c }).collect();
-    let order: Vec<usize> = crate::stats::order_desc(&key).into_iter().map(|j| n - 1 - j).collect();
+    let order = slope_order(cnf);
     let mut accepted: Vec<usize> = Vec::new();
     for (i, &idx) in order.iter().enumerate() {
         let ok = accepted.iter().all(|&j| (theta[j] - theta[idx]).abs() <= cnf[idx] + C * cnf[j]);
@@ -223,6 +230,30 @@ fn mse_score(kernel: Kernel, data: &BanditFeedback<'_>, use_bias_upper_bound: bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slope_visits_candidates_in_the_order_of_numpys_argsort_reversed() {
+        // the reference: a stable ascending sort with every NaN last (−0 ties +0), reversed
+        let reference = |cnf: &[f64]| {
+            let mut order: Vec<usize> = (0..cnf.len()).collect();
+            order.sort_by(|&a, &b| match (cnf[a].is_nan(), cnf[b].is_nan()) {
+                (true, true) => std::cmp::Ordering::Equal,
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ => crate::stats::cmp(cnf[a], cnf[b]),
+            });
+            order.reverse();
+            order
+        };
+        // ties, both zeros, NaNs of either sign, both infinities, in random arrangements
+        let values = [0.5, 0.5, 0.25, 0.0, -0.0, f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 2.0];
+        let mut rng = crate::rng::Rng::new(4);
+        for _ in 0..2000 {
+            let cnf: Vec<f64> = (0..1 + rng.below(9)).map(|_| values[rng.below(values.len())]).collect();
+            assert_eq!(slope_order(&cnf), reference(&cnf), "{cnf:?}");
+        }
+        assert_eq!(slope_order(&[1.0, f64::NAN, 1.0, -f64::NAN, f64::INFINITY]), vec![3, 1, 4, 2, 0]);
+    }
 
     #[test]
     fn slope_keeps_accepting_while_estimates_agree_and_breaks_ties_like_numpy() {
