@@ -10,7 +10,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const WWW = join(HERE, '..', 'www');
 const OUT = join(HERE, 'src', 'receval_widget', 'static', 'site');
 
-const required = ['pkg/receval_bg.wasm', 'pkg/receval.js', 'pkg/estimators/receval_bg.wasm', 'pkg/estimators/receval.js', 'vendor/plot.umd.min.js', 'vendor/d3.min.js'];
+const required = ['pkg/receval_bg.wasm', 'pkg/receval.js', 'pkg/estimators/receval_bg.wasm', 'pkg/estimators/receval.js', 'vendor/charts.min.js'];
 for (const f of required) {
   if (!existsSync(join(WWW, f))) {
     console.error(`build.mjs: ${join(WWW, f)} is missing: run scripts/build.sh first (it builds www/pkg and www/vendor)`);

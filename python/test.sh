@@ -32,7 +32,7 @@ fi
 flock -u 8
 [[ ${1:-} == --venv ]] && exit 0
 
-if [[ ! -f www/pkg/receval_bg.wasm || ! -f www/vendor/plot.umd.min.js ]]; then
+if [[ ! -f www/pkg/receval_bg.wasm || ! -f www/vendor/charts.min.js ]]; then
   echo "python/test.sh: www/pkg or www/vendor is missing: run scripts/build.sh first" >&2
   exit 1
 fi

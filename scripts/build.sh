@@ -7,7 +7,7 @@
 #   pkg/estimators/   the same for the estimators alone (`receval/estimators`: the crate built
 #                     without its default feature "course")
 #   www/pkg/          a copy of pkg/ for the course site
-#   www/vendor/       the site's chart, math and file-reading libraries, copied from node_modules (no CDN at run time)
+#   www/vendor/       the site's chart, math and file-reading libraries, from node_modules (no CDN at run time)
 #
 # Skips the Wasm build when no input changed since the last one.
 set -euo pipefail
@@ -63,7 +63,9 @@ rm -rf www/pkg && mkdir -p www/pkg www/vendor
 cp pkg/receval.js pkg/receval_glue.js pkg/receval_bg.wasm pkg/receval.d.ts pkg/receval_glue.d.ts www/pkg/
 mkdir -p www/pkg/estimators
 cp pkg/estimators/receval.js pkg/estimators/receval_glue.js pkg/estimators/receval_bg.wasm www/pkg/estimators/
-cp node_modules/d3/dist/d3.min.js node_modules/@observablehq/plot/dist/plot.umd.min.js www/vendor/
+# the charts: the Plot functions (and d3 parts) the course calls, in one script (scripts/vendor-charts.mjs)
+rm -f www/vendor/d3.min.js www/vendor/plot.umd.min.js
+node scripts/vendor-charts.mjs
 cp node_modules/temml/dist/temml.min.js node_modules/temml/dist/Temml-Local.css node_modules/temml/dist/Temml.woff2 www/vendor/
 # The workbench's file readers: hyparquet is ES modules already; papaparse is UMD, wrapped as a module
 # so that the workbench's module worker can import it.

@@ -1,6 +1,6 @@
-// The site's own input handling, in node: a link's settings (www/js/state.js); the worker's
-// task lookup is tested in Chromium (tests/e2e/site.test.mjs). A hostile or careless link must
-// not slow the page down or fill it with its text.
+// The site's own input handling, in node: a link's settings (www/js/state.js); the worker's task
+// lookup is tested in Chromium (tests/e2e/site.test.mjs). A hostile or careless link must not slow
+// the page down or fill it with its text. And the chart bundle holds what the pages call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineControls, parseHash, MAX_HASH_LENGTH } from '../../www/js/state.js';
@@ -24,4 +24,41 @@ test('bad values in a link are quoted briefly in the notice', () => {
   assert.equal(r.problems.length, 2);
   for (const p of r.problems) assert.ok(p.length < 150, p);
   assert.equal(r.state.beta, 1);
+});
+
+test('the chart bundle holds every Plot and d3 function the course calls, and nothing calls one it lacks', async () => {
+  const { readFileSync, readdirSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const vm = await import('node:vm');
+  const { PLOT, D3 } = await import('../../scripts/vendor-charts.mjs');
+  const www = new URL('../../www/', import.meta.url).pathname;
+  // every JS file of the site (not the vendored libraries, not the copy of pkg/)
+  const files = [];
+  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).forEach((e) => {
+    if (e.isDirectory() && !['vendor', 'pkg', 'data'].includes(e.name)) walk(join(dir, e.name));
+    else if (e.isFile() && /\.(m?js|html)$/.test(e.name)) files.push(join(dir, e.name));
+  });
+  walk(www);
+  const used = { plot: new Set(), d3: new Set() };
+  for (const f of files) {
+    const src = readFileSync(f, 'utf8');
+    for (const m of src.matchAll(/\b(?:P|Plot|globalThis\.Plot)\.([a-zA-Z]+)\b/g)) used.plot.add(m[1]);
+    for (const m of src.matchAll(/\b(?:d3|globalThis\.d3)\.([a-zA-Z]+)\b/g)) used.d3.add(m[1]);
+  }
+  assert.ok(used.plot.has('plot') && used.plot.has('ruleY') && used.d3.has('transition'), 'the scan finds the calls');
+  for (const name of used.plot) assert.ok(PLOT.includes(name), `P.${name} is used in www/ but not bundled: add it to PLOT in scripts/vendor-charts.mjs`);
+  for (const name of used.d3) assert.ok(name in D3, `d3.${name} is used in www/ but not bundled: add it to D3 in scripts/vendor-charts.mjs`);
+  // the built bundle defines them all (scripts/build.sh builds it)
+  const bundle = join(www, 'vendor/charts.min.js');
+  assert.ok(existsSync(bundle), 'run scripts/build.sh first');
+  const context = vm.createContext({});
+  vm.runInContext(readFileSync(bundle, 'utf8'), context);
+  assert.deepEqual(Object.keys(context.Plot).sort(), [...PLOT].sort());
+  assert.deepEqual(Object.keys(context.d3).sort(), Object.keys(D3).sort());
+  for (const name of PLOT) assert.equal(typeof context.Plot[name], 'function', name);
+  assert.ok(existsSync(`${bundle}.LICENSE.txt`) && readFileSync(`${bundle}.LICENSE.txt`, 'utf8').includes('@observablehq/plot'));
+  // and no page still loads the old, whole libraries
+  for (const f of files.filter((x) => x.endsWith('.html') || x.endsWith('mount.js'))) {
+    assert.ok(!/d3\.min\.js|plot\.umd\.min\.js/.test(readFileSync(f, 'utf8')), f);
+  }
 });

@@ -36,8 +36,7 @@ async function ensureLibraries() {
     link.dataset.workbenchCss = '1';
     document.head.append(link);
   }
-  if (!globalThis.d3) await loadScript(here('../../vendor/d3.min.js'));
-  if (!globalThis.Plot) await loadScript(here('../../vendor/plot.umd.min.js'));
+  if (!globalThis.Plot) await loadScript(here('../../vendor/charts.min.js'));
 }
 
 /** Build an element: h('p', { className: 'x' }, 'text', child). Text is always text, never HTML. */
