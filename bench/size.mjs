@@ -2,8 +2,9 @@
 // (each file the page and its worker fetch until the first run has finished), as gzip -9 bytes
 // (what a server that compresses sends) beside issue 16's targets: ≤ 180 KB gzip for
 // receval_bg.wasm, ≤ 350 KB gzip for a lesson's first load. Beside each lesson, what it downloads
-// after the course's first lesson: the files that lesson did not fetch (the module, the charts and
-// the math are in the browser's cache by then). Needs scripts/build.sh first.
+// after the first lesson of the run (the course's first, by default): the files that lesson did not
+// fetch (the module, the charts and the math are in the browser's cache by then; the server answers
+// a revalidation with 304 and no body). Needs scripts/build.sh first.
 //
 //   node bench/size.mjs             every lesson (make bench runs it)
 //   node bench/size.mjs markets …   only these

@@ -4,8 +4,8 @@
 // transition). Built with esbuild from node_modules by scripts/build.sh; nothing is fetched at
 // run time.
 //
-// Why not the whole of Plot and d3 (plot.umd.min.js + d3.min.js): they are 161 KB gzip on every
-// page's first load, this is about 100 KB (issue 16: learners on slow phone networks are users
+// Why not the whole of Plot and d3 (plot.umd.min.js + d3.min.js): they are 162 KB gzip on every
+// page's first load, this is 98 KB (issue 16: learners on slow phone networks are users
 // too). The cost: a chart that calls a Plot function missing below gets "P.x is not a function".
 // tests/js/site.test.mjs reads every `P.x(` and `Plot.x` in www/ and fails if one is not listed.
 //
@@ -36,7 +36,8 @@ export function entry() {
 }
 
 /** Write the bundle to `outfile`, and beside it `<outfile>.LICENSE.txt`: the licence of every
- * package the bundle holds code of (Plot's and d3's are ISC: their notices go with copies). */
+ * package the bundle holds code of (ISC for Plot and most of d3, BSD-3-Clause for d3-ease: each
+ * asks that its notice go with copies). */
 export async function bundle(outfile = resolve(root, 'www/vendor/charts.min.js')) {
   const { metafile } = await build({
     stdin: { contents: entry(), resolveDir: root, sourcefile: 'charts-entry.js', loader: 'js' },
@@ -51,10 +52,11 @@ export async function bundle(outfile = resolve(root, 'www/vendor/charts.min.js')
     metafile: true,
     logLevel: 'warning',
   });
+  // the packages with code in the output (an import that tree shaking removed brings none)
   const packages = new Set();
-  for (const input of Object.keys(metafile.inputs)) {
+  for (const [input, { bytesInOutput }] of Object.entries(Object.values(metafile.outputs)[0].inputs)) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (m) packages.add(m[1]);
+    if (m && bytesInOutput > 0) packages.add(m[1]);
   }
   const notices = [...packages].sort().map((name) => {
     const dir = resolve(root, 'node_modules', name);
