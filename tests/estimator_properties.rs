@@ -11,6 +11,9 @@ use receval::estimators::{
 };
 use receval::rng::Rng;
 
+#[path = "common/slates.rs"]
+mod slates;
+
 /// A small contextual bandit with exact truth: `n_ctx` equally likely contexts, K actions,
 /// Bernoulli rewards with probability `mu[x][a]`; softmax logger and target over `mu`.
 struct Bandit {
@@ -651,17 +654,8 @@ fn the_one_pass_slate_estimate_is_the_general_one_bit_for_bit_with_the_same_erro
         }
     };
     check("a clean log", &ids, &pos, &cols);
-    // a uniform logger's log: every slate has the same propensities, position by position, so a
-    // slate's first slot has its predecessor's (SIPS) or more than its predecessor's last (RIPS):
-    // the one pass takes it (the check refuses a refusal), the commonest log of all
-    let mut uniform = cols.clone();
-    for (i, &k) in pos.iter().enumerate() {
-        let k = k as i32;
-        for (c, x) in [(1, 0.125), (2, 0.25), (3, 0.5), (4, 0.75), (5, 0.9f64.powi(k + 1)), (6, 0.8f64.powi(k + 1))] {
-            uniform[c][i] = x;
-        }
-    }
-    check("a uniform logger", &ids, &pos, &uniform);
+    // a uniform logger's log: the one pass takes it (the check refuses a refusal)
+    check("a uniform logger", &ids, &pos, &slates::uniform_logger(&pos, &cols));
     // the values are not all the same estimate (the comparison above is not vacuous)
     let sips = slate_value_checked(
         SlateEstimator::Sips,

@@ -6,6 +6,9 @@
 
 use js_sys::{Array, Float64Array, Int32Array, Object, Reflect};
 use receval::rng::Rng;
+
+#[path = "common/slates.rs"]
+mod slates;
 use receval::wasm::WorldHandle as World;
 use receval::wasm::*;
 use wasm_bindgen::prelude::*;
@@ -301,16 +304,8 @@ fn the_simd_slate_checks_agree_with_the_general_path_in_every_lane() {
         }
     };
     compare(&ids, &pos, &cols, true);
-    // a uniform logger's log: every slate has the same propensities, position by position (a
-    // slate's first slot has its predecessor's); the one pass must take it
-    let mut uniform = cols.clone();
-    for (i, &k) in pos.iter().enumerate() {
-        for (c, x) in [(1, 0.125), (2, 0.25), (3, 0.5), (4, 0.75), (5, 0.9f64.powi(k as i32 + 1)), (6, 0.8f64.powi(k as i32 + 1))]
-        {
-            uniform[c][i] = x;
-        }
-    }
-    compare(&ids, &pos, &uniform, true);
+    // a uniform logger's log: the one pass must take it
+    compare(&ids, &pos, &slates::uniform_logger(&pos, &cols), true);
     let clean = SlateFeedbackParts {
         slate_id: &ids,
         position: &pos,

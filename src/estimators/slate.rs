@@ -568,6 +568,21 @@ struct OpenSlate {
     last: (u32, f64, f64),
 }
 
+impl OpenSlate {
+    /// Add this slate, now closed, to the running sums: its total to `total` (0 for the
+    /// self-normalized estimators, `sn`, whose value is in the group sums) and, for SNSIPS
+    /// (`one_group`), its sums to that group's.
+    #[inline(always)]
+    fn close_into(&self, sn: bool, one_group: bool, total: &mut f64, group: &mut [f64; 3]) {
+        *total += if sn { 0.0 } else { self.a };
+        if one_group {
+            for (u, t) in group.iter_mut().zip(self.ucd) {
+                *u += t;
+            }
+        }
+    }
+}
+
 impl CheckedSlateSums {
     /// Empty sums for a log of `n_slots` slots; `None` for the estimators this does not compute
     /// (Cascade-DR, PI), for lenList 0 and for a lenList above `n_slots` (the general path refuses
@@ -630,7 +645,7 @@ impl CheckedSlateSums {
     /// self-normalized.
     #[inline(always)]
     fn add_as<const KIND: u8, const SN: bool>(&mut self, ids: &[u32], pos: &[u32], r: &[f64], b: &[f64], e: &[f64]) -> bool {
-        let (l, sn) = (self.len_list, SN);
+        let l = self.len_list;
         if !(layout_ok::<KIND>(ids, pos, b, e, l)
             && self.open.is_none_or(|s| follows::<KIND>((s.id, s.last.0, s.last.1, s.last.2), (ids[0], pos[0], b[0], e[0]))))
         {
@@ -644,17 +659,11 @@ impl CheckedSlateSums {
         let slots = ids.iter().zip(pos).zip(r.iter().zip(b).zip(e));
         for ((&id, &k), ((&ri, &bi), &ei)) in slots {
             if id != cur.id {
-                // the self-normalized estimators' slate totals are 0 (their value is in the group sums)
-                total += if sn { 0.0 } else { cur.a };
-                if sn && KIND == WHOLE_SLATE {
-                    for (u, t) in group.iter_mut().zip(cur.ucd) {
-                        *u += t;
-                    }
-                }
+                cur.close_into(SN, SN && KIND == WHOLE_SLATE, &mut total, &mut group);
                 n_slates += 1;
                 cur = OpenSlate { id, a: zero, ucd: [0.0; 3], last: (0, 0.0, 0.0) };
             }
-            if !sn {
+            if !SN {
                 cur.a += ri * ei / bi;
             } else if KIND == WHOLE_SLATE {
                 let w = ei / bi;
@@ -673,7 +682,7 @@ impl CheckedSlateSums {
         let last = ids.len() - 1;
         cur.last = (pos[last], b[last], e[last]);
         (self.open, self.total, self.n_slates) = (Some(cur), total, n_slates);
-        if sn && KIND == WHOLE_SLATE {
+        if SN && KIND == WHOLE_SLATE {
             self.ucd[0] = group;
         }
         true
@@ -690,12 +699,10 @@ impl CheckedSlateSums {
             return None;
         }
         // the last slate closes
-        self.total += if self.n_groups == 0 { s.a } else { 0.0 };
-        if self.est == SlateEstimator::SnSips {
-            for (u, t) in self.ucd[0].iter_mut().zip(s.ucd) {
-                *u += t;
-            }
-        }
+        let one_group = self.est == SlateEstimator::SnSips;
+        let mut none = [0.0; 3];
+        let group = if one_group { &mut self.ucd[0] } else { &mut none };
+        s.close_into(self.n_groups > 0, one_group, &mut self.total, group);
         let mut total = self.total;
         for [u, d, c] in self.ucd {
             if c > 0.0 {

@@ -1104,9 +1104,9 @@ const SLATE_NUMBER_KEYS: [&str; 9] = [
 /// ([`est::CheckedSlateSums`]), which gives the usual path's value bit for bit.
 ///
 /// `None` for anything else — another estimator, params, plain arrays, an `action` that is not a
-/// Uint32Array, an array the estimator does not read that is not a typed array of numbers, a
-/// log not laid out slate after slate with positions in order — or as soon as anything fails: the caller then takes the
-/// usual path, which reads the input again and names the first problem.
+/// Uint32Array, an array the estimator does not read that is not a typed array of numbers, a log
+/// not laid out slate after slate with positions in order — or as soon as anything fails: the
+/// caller then takes the usual path, which reads the input again and names the first problem.
 fn slate_streamed(estimator_name: &JsValue, input: &JsValue, params: &Option<JsValue>) -> Option<f64> {
     if params.as_ref().is_some_and(|p| !p.is_undefined() && !p.is_null()) {
         return None;

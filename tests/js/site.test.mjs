@@ -53,8 +53,6 @@ test('the chart bundle holds every Plot and d3 function the course calls, and no
     for (const m of src.matchAll(/\bmake:\s*\(?\s*([A-Za-z_$][\w$]*)/g)) assert.equal(m[1], 'P', `${f}: a chart callback names Plot ${m[1]}, not P`);
     assert.ok(!/\{[^}]*\}\s*=\s*(?:P|Plot|globalThis\.Plot)\b/.test(src), `${f}: destructures Plot (the scan would not see what it takes)`);
   }
-  used.plot.delete('min'); // the old file name (plot.umd.min.js), refused below
-  used.d3.delete('min');
   assert.ok(used.plot.has('plot') && used.plot.has('ruleY') && used.plot.has('legend') && used.d3.has('transition'), 'the scan finds the calls');
   for (const name of used.plot) assert.ok(PLOT.includes(name), `P.${name} is used but not bundled: add it to PLOT in scripts/vendor-charts.mjs`);
   for (const name of used.d3) assert.ok(name in D3, `d3.${name} is used but not bundled: add it to D3 in scripts/vendor-charts.mjs`);
