@@ -6,8 +6,8 @@
 //! Workloads (the same in bench/node.mjs): n = 10⁶ rounds × 10 actions for IPW, SNIPW and DR, each
 //! timed (a) on data already validated in memory and (b) including validation of the input; and a
 //! 1,000-sample bootstrap of IPW at n = 10⁴; SIPS, IIPS and RIPS on 10⁵ rankings × 10 slots
-//! (checked and estimated in one pass, `slate_value_checked`: what `estimateSlatePolicyValue` does
-//! after its copy).
+//! (checked and summed block by block, `slate_value_checked`: what `estimateSlatePolicyValue` does
+//! as it copies its input).
 
 use receval::estimators::{
     BanditData, BootstrapOptions, IntervalMethod, SlateEstimator, SlateFeedbackParts, estimate_interval, estimate_policy_value,
